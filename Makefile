@@ -1,0 +1,48 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format migrate worker bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py createcachetable
+
+# Development server on SQLite with a job worker beside it; Ctrl-C stops both.
+run: migrate
+	@echo "Serving on http://$(HOST):$(PORT)/ (first time: $(BIN)/python manage.py createsuperuser, or register at /register)"
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=true $(BIN)/python manage.py db_worker --queue-name default & \
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker: $(STAMP)
+	$(BIN)/python manage.py db_worker
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/settings_api.py
+	$(BIN)/python benchmarks/takeoff.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

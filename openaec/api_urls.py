@@ -1,0 +1,13 @@
+"""Everything under /api/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from openaec.routing import api_path
+
+urlpatterns = [
+    api_path("schema", SpectacularAPIView.as_view(), name="schema"),
+    api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("auth/", include("openaec.accounts.api.urls")),
+    path("", include("projects.api.urls")),
+]

@@ -1,0 +1,11 @@
+"""URL configuration: the JSON API under /api/, the HTML pages, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("openaec.api_urls")),
+    path("", include("openaec.accounts.urls")),
+    path("", include("projects.urls")),
+]

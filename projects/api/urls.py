@@ -1,0 +1,3 @@
+"""JSON API of BIM projects (OpenAEC's /api/projects shapes) and jobs."""
+
+urlpatterns: list = []

@@ -1,0 +1,242 @@
+"""BIM projects, their members, IFC model versions, takeoff results and background jobs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ProjectRole(models.TextChoices):
+    """A member's role on one project (OpenAEC's hierarchy: admin > editor > viewer)."""
+
+    ADMIN = "admin", "Admin"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+ROLE_RANK = {ProjectRole.VIEWER: 1, ProjectRole.EDITOR: 2, ProjectRole.ADMIN: 3}
+
+
+class ProjectQuerySet(models.QuerySet):
+    """Who may see a project is decided here, for the API, the pages and the admin alike."""
+
+    def for_user(self, user) -> "ProjectQuerySet":
+        """Projects the user is a member of; global admins see every project."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        return self.filter(members__user=user).distinct()
+
+
+class Project(models.Model):
+    """A building project on the BIM side, in OpenAEC's shape (UUID id, unique slug)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    code = models.CharField(max_length=64, blank=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        db_table = "projects"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectMember(models.Model):
+    """A user's role on one project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(max_length=16, choices=ProjectRole.choices, default=ProjectRole.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "project_members"
+        ordering = ["project", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="project_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.project} ({self.role})"
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    """Model versions of the projects a user may see."""
+
+    def for_user(self, user) -> "ModelVersionQuerySet":
+        """Versions of projects visible to the user."""
+        return self.filter(project__in=Project.objects.for_user(user))
+
+
+def model_upload_to(instance: "ModelVersion", filename: str) -> str:
+    """Store uploads under a name of our own; the user's file name is kept in a field."""
+    suffix = ".ifczip" if filename.lower().endswith(".ifczip") else ".ifc"
+    return f"ifc/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ModelVersion(models.Model):
+    """One uploaded IFC file of a project, numbered 1, 2, 3... per project."""
+
+    class Schema(models.TextChoices):
+        IFC2X3 = "IFC2X3", "IFC2X3"
+        IFC4 = "IFC4", "IFC4"
+        IFC4X3 = "IFC4X3", "IFC4X3"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="model_versions")
+    number = models.PositiveIntegerField()
+    original_filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to=model_upload_to, max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    schema = models.CharField(max_length=16, choices=Schema.choices, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="uploaded_model_versions",
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    element_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "model_versions"
+        ordering = ["project", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="model_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} v{self.number} ({self.original_filename})"
+
+    @property
+    def is_ready(self) -> bool:
+        """The takeoff finished and its rows can be read."""
+        return self.state == self.State.READY
+
+
+class TakeoffElement(models.Model):
+    """One element (or one material layer of it) of a model version, quantities in SI units."""
+
+    class Source(models.TextChoices):
+        QTO = "qto", "Quantity set"
+        GEOMETRY = "geometry", "Geometry"
+        NONE = "none", "None"
+
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="takeoff_elements"
+    )
+    global_id = models.CharField(max_length=64)
+    ifc_class = models.CharField(max_length=64)
+    predefined_type = models.CharField(max_length=64, blank=True)
+    type_name = models.CharField(max_length=255, blank=True)
+    storey = models.CharField(max_length=255, blank=True)
+    material = models.CharField(max_length=512, blank=True)
+    layer = models.CharField(max_length=255, blank=True)
+    count = models.FloatField(default=0)
+    length = models.FloatField(null=True, blank=True)
+    area = models.FloatField(null=True, blank=True)
+    volume = models.FloatField(null=True, blank=True)
+    weight = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.NONE)
+
+    class Meta:
+        db_table = "takeoff_elements"
+        ordering = ["model_version", "id"]
+        indexes = [
+            models.Index(fields=["model_version", "ifc_class"], name="takeoff_el_class_idx"),
+            models.Index(fields=["model_version", "material"], name="takeoff_el_material_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ifc_class} {self.global_id}"
+
+
+class JobQuerySet(models.QuerySet):
+    """Jobs of the projects a user may see."""
+
+    def for_user(self, user) -> "JobQuerySet":
+        """Jobs of projects visible to the user."""
+        return self.filter(project__in=Project.objects.for_user(user))
+
+
+class Job(models.Model):
+    """A background job (a takeoff) with its progress, as the API and the job page show it."""
+
+    class Kind(models.TextChoices):
+        TAKEOFF = "takeoff", "Quantity takeoff"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="jobs"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
+    phase = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        db_table = "jobs"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.id} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Succeeded or failed: nothing more will change."""
+        return self.state in {self.State.SUCCEEDED, self.State.FAILED}

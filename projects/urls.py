@@ -1,0 +1,3 @@
+"""HTML pages of BIM projects."""
+
+urlpatterns: list = []

@@ -1,0 +1,101 @@
+"""Fixtures shared by the whole suite: users by role, API clients, loopback doubles."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    # Throttle and lockout state lives in the (database) cache; every test starts from none.
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db", "transactional_db"
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("ada", role="admin")
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("eddie", role="editor")
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("vera", role="viewer")
+
+
+@pytest.fixture
+def api_client_for():
+    """An APIClient that sends `Authorization: Bearer <JWT access token>` for the user."""
+
+    def build(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token = RefreshToken.for_user(user).access_token
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client
+
+    return build
+
+
+@pytest.fixture
+def allow_private(settings):
+    """Let outbound calls reach the loopback doubles."""
+    settings.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = True
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_leaves_the_server(monkeypatch):
+    """Fail the test if a known secret shows up in any response or any log line."""
+    import logging
+
+    from django.test import Client
+
+    from tests.factories import KNOWN_SECRETS
+
+    leaks: list[str] = []
+    original = Client.request
+
+    def scanning_request(self, **request):
+        response = original(self, **request)
+        streamed = getattr(response, "streaming", False)
+        payload = b"" if streamed else response.content
+        headers = str(dict(response.headers)).encode()
+        for secret in KNOWN_SECRETS:
+            if secret.encode() in payload or secret.encode() in headers:
+                leaks.append(f"response to {request.get('PATH_INFO')}")
+        return response
+
+    class Scanner(logging.Handler):
+        def emit(self, record):
+            text = self.format(record)
+            if record.exc_info:
+                text += logging.Formatter().formatException(record.exc_info)
+            leaks.extend(f"log line {text[:80]!r}" for s in KNOWN_SECRETS if s in text)
+
+    monkeypatch.setattr(Client, "request", scanning_request)
+    handler = Scanner(level=logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    assert not leaks, f"a secret left the server: {leaks}"

@@ -1,0 +1,46 @@
+"""Start-up safety: the development key is refused and `check --deploy` is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The production environment the README's "Production" section gives.
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7#Kq2!vR9zL@m4pW8sT1nB6yH3cF0dJ5gA-eU_iO+rXtZkV",
+    "ALLOWED_HOSTS": "bim.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://bim.example.com",
+    "BEHIND_TLS_PROXY": "true",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_server_refuses_to_start_on_the_development_key_with_debug_off():
+    result = manage("check", env={"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_development_key_is_fine_in_debug():
+    result = manage("check", env={"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_the_readme_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
