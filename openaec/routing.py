@@ -4,7 +4,12 @@ import re
 
 from django.urls import re_path
 
-_CONVERTERS = {"uuid": r"[0-9a-fA-F-]{36}", "int": r"[0-9]+", "slug": r"[-a-zA-Z0-9_]+", "": r"[^/]+"}
+_CONVERTERS = {
+    "uuid": r"[0-9a-fA-F-]{36}",
+    "int": r"[0-9]+",
+    "slug": r"[-a-zA-Z0-9_]+",
+    "": r"[^/]+",
+}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 

@@ -11,11 +11,13 @@ from tests.factories import make_user
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
     # Throttle and lockout state lives in the (database) cache; every test starts from none.
-    uses_db = request.node.get_closest_marker("django_db") or {
-        "db", "transactional_db"
-    } & set(request.fixturenames)
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
     if uses_db:
-        request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
         cache.clear()
     yield
 
@@ -99,3 +101,23 @@ def _no_secret_leaves_the_server(monkeypatch):
     root.removeHandler(handler)
     root.setLevel(old_level)
     assert not leaks, f"a secret left the server: {leaks}"
+
+
+@pytest.fixture
+def erpnext_double():
+    """A Frappe-speaking server on loopback whose API secret is a KNOWN_SECRETS value."""
+    from tests.erpnext_double import FrappeDouble
+    from tests.factories import ERP_SECRET
+
+    with FrappeDouble(version=15, api_key="bridge-key", api_secret=ERP_SECRET) as double:
+        yield double
+
+
+@pytest.fixture
+def nextcloud_double():
+    """A Nextcloud OCS server on loopback whose password is a KNOWN_SECRETS value."""
+    from tests.factories import NC_PASSWORD
+    from tests.nextcloud_double import NextcloudDouble
+
+    with NextcloudDouble(username="eddie", password=NC_PASSWORD, display_name="Eddie Editor") as d:
+        yield d

@@ -10,6 +10,7 @@ def make_user(username: str, *, role: str = "viewer", **fields) -> User:
     fields.setdefault("email", f"{username}@example.com")
     return User.objects.create_user(username=username, password=PASSWORD, role=role, **fields)
 
+
 # Secrets the suite stores; the autouse scanner in conftest fails any test whose responses or
 # log lines contain one of them.
 ERP_SECRET = "erp-api-secret-5f1c0ffee"

@@ -15,17 +15,21 @@ class UserAdminForm(UserChangeForm):
     """Secrets are write-only here: type a new one to replace it, tick to clear it."""
 
     new_erpnext_api_secret = forms.CharField(
-        label="New ERPNext API secret", required=False, strip=False,
-        widget=forms.PasswordInput(render_value=False), max_length=4096,
+        label="New ERPNext API secret",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        max_length=4096,
     )
     clear_erpnext_api_secret = forms.BooleanField(label="Clear ERPNext API secret", required=False)
     new_nextcloud_password = forms.CharField(
-        label="New Nextcloud password", required=False, strip=False,
-        widget=forms.PasswordInput(render_value=False), max_length=4096,
+        label="New Nextcloud password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        max_length=4096,
     )
-    clear_nextcloud_password = forms.BooleanField(
-        label="Clear Nextcloud password", required=False
-    )
+    clear_nextcloud_password = forms.BooleanField(label="Clear Nextcloud password", required=False)
 
     class Meta(UserChangeForm.Meta):
         model = User
@@ -62,9 +66,21 @@ class UserAdminForm(UserChangeForm):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserAdminForm
-    list_display = ("username", "email", "role", "is_active", "erpnext_is_configured", "date_joined")
+    list_display = (
+        "username",
+        "email",
+        "role",
+        "is_active",
+        "erpnext_is_configured",
+        "date_joined",
+    )
     list_filter = ("role", "is_active", "is_superuser")
-    readonly_fields = ("erpnext_secret_state", "nextcloud_password_state", "last_login", "date_joined")
+    readonly_fields = (
+        "erpnext_secret_state",
+        "nextcloud_password_state",
+        "last_login",
+        "date_joined",
+    )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "email")}),

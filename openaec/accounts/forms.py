@@ -18,27 +18,35 @@ class IntegrationSettingsForm(forms.Form):
     """The settings page. A blank secret keeps the stored one; "clear" removes it."""
 
     erpnext_url = forms.CharField(
-        label="ERPNext URL", required=False, max_length=512,
+        label="ERPNext URL",
+        required=False,
+        max_length=512,
         widget=forms.URLInput(attrs={"placeholder": "https://erp.example.com"}),
     )
     erpnext_api_key = forms.CharField(label="API key", required=False, max_length=512)
     erpnext_api_secret = forms.CharField(
-        label="API secret", required=False, max_length=4096, strip=False,
+        label="API secret",
+        required=False,
+        max_length=4096,
+        strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     erpnext_api_secret_clear = forms.BooleanField(label="Clear the stored secret", required=False)
     nextcloud_url = forms.CharField(
-        label="Nextcloud URL", required=False, max_length=512,
+        label="Nextcloud URL",
+        required=False,
+        max_length=512,
         widget=forms.URLInput(attrs={"placeholder": "https://cloud.example.com"}),
     )
     nextcloud_username = forms.CharField(label="Username", required=False, max_length=255)
     nextcloud_password = forms.CharField(
-        label="Password", required=False, max_length=4096, strip=False,
+        label="Password",
+        required=False,
+        max_length=4096,
+        strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
-    nextcloud_password_clear = forms.BooleanField(
-        label="Clear the stored password", required=False
-    )
+    nextcloud_password_clear = forms.BooleanField(label="Clear the stored password", required=False)
 
     def changes(self) -> dict[str, str | None]:
         """The settings service's `changes`: None keeps a secret, "" clears a field."""
@@ -57,6 +65,9 @@ class IntegrationSettingsForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=255)
     expires_days = forms.IntegerField(
-        label="Expires after (days)", min_value=1, max_value=3650, required=False,
+        label="Expires after (days)",
+        min_value=1,
+        max_value=3650,
+        required=False,
         help_text="Leave empty for a token that does not expire.",
     )

@@ -22,15 +22,16 @@ class User(AbstractUser):
     email = models.EmailField("email address")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
 
-    # Columns of OpenAEC's 001_add_integration_fields (our migration 0002).
-    erpnext_url = models.CharField(max_length=512, null=True, blank=True)
-    erpnext_api_key = models.CharField(max_length=512, null=True, blank=True)
-    erpnext_api_secret = models.TextField(
+    # Columns of OpenAEC's 001_add_integration_fields (our migration 0002): NULL means unset,
+    # as in OpenAEC's schema, hence null=True on text (DJ001).
+    erpnext_url = models.CharField(max_length=512, null=True, blank=True)  # noqa: DJ001
+    erpnext_api_key = models.CharField(max_length=512, null=True, blank=True)  # noqa: DJ001
+    erpnext_api_secret = models.TextField(  # noqa: DJ001
         null=True, blank=True, help_text="Fernet ciphertext, never the secret itself."
     )
-    nextcloud_url = models.CharField(max_length=512, null=True, blank=True)
-    nextcloud_username = models.CharField(max_length=255, null=True, blank=True)
-    nextcloud_password = models.TextField(
+    nextcloud_url = models.CharField(max_length=512, null=True, blank=True)  # noqa: DJ001
+    nextcloud_username = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    nextcloud_password = models.TextField(  # noqa: DJ001
         null=True, blank=True, help_text="Fernet ciphertext, never the password itself."
     )
 

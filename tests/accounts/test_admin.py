@@ -21,8 +21,12 @@ def test_superuser_is_a_global_admin():
 
 
 def test_changelist_shows_whether_erpnext_is_configured(superuser_client):
-    make_user("set", erpnext_url="https://erp.example.com", erpnext_api_key="k",
-              erpnext_api_secret=crypto.encrypt_secret(ERP_SECRET))
+    make_user(
+        "set",
+        erpnext_url="https://erp.example.com",
+        erpnext_api_key="k",
+        erpnext_api_secret=crypto.encrypt_secret(ERP_SECRET),
+    )
     response = superuser_client.get("/admin/accounts/user/")
     assert response.status_code == 200
     assert b"ERPNext configured" in response.content
@@ -31,8 +35,11 @@ def test_changelist_shows_whether_erpnext_is_configured(superuser_client):
 
 def test_change_page_never_shows_secret_or_ciphertext(superuser_client):
     ciphertext = crypto.encrypt_secret(ERP_SECRET)
-    user = make_user("eddie", erpnext_api_secret=ciphertext,
-                     nextcloud_password=crypto.encrypt_secret(NC_PASSWORD))
+    user = make_user(
+        "eddie",
+        erpnext_api_secret=ciphertext,
+        nextcloud_password=crypto.encrypt_secret(NC_PASSWORD),
+    )
     response = superuser_client.get(f"/admin/accounts/user/{user.pk}/change/")
     assert response.status_code == 200
     assert ciphertext.encode() not in response.content
@@ -42,10 +49,16 @@ def test_change_page_never_shows_secret_or_ciphertext(superuser_client):
 
 def _change_form(user, **changes):
     data = {
-        "username": user.username, "email": user.email, "role": user.role, "is_active": "on",
-        "erpnext_url": user.erpnext_url or "", "erpnext_api_key": user.erpnext_api_key or "",
-        "nextcloud_url": "", "nextcloud_username": "",
-        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "is_active": "on",
+        "erpnext_url": user.erpnext_url or "",
+        "erpnext_api_key": user.erpnext_api_key or "",
+        "nextcloud_url": "",
+        "nextcloud_username": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
     }
     data.update(changes)
     return data

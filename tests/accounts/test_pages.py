@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 
 
 def settings_form(**changes):
-    data = {"erpnext_url": "", "erpnext_api_key": "", "erpnext_api_secret": "",
-            "nextcloud_url": "", "nextcloud_username": "", "nextcloud_password": ""}
+    data = {
+        "erpnext_url": "",
+        "erpnext_api_key": "",
+        "erpnext_api_secret": "",
+        "nextcloud_url": "",
+        "nextcloud_username": "",
+        "nextcloud_password": "",
+    }
     data.update(changes)
     return data
 
@@ -51,16 +57,22 @@ def test_forms_are_csrf_protected(admin_user):
 
 def test_settings_page_saves_and_never_prefills_the_secret(client, editor):
     client.force_login(editor)
-    response = client.post("/settings", settings_form(
-        erpnext_url="https://erp.example.com", erpnext_api_key="key", erpnext_api_secret=ERP_SECRET,
-    ), follow=True)
+    response = client.post(
+        "/settings",
+        settings_form(
+            erpnext_url="https://erp.example.com",
+            erpnext_api_key="key",
+            erpnext_api_secret=ERP_SECRET,
+        ),
+        follow=True,
+    )
     assert b"Settings saved" in response.content
     stored = User.objects.get(pk=editor.pk)
     assert crypto.decrypt_secret(stored.erpnext_api_secret) == ERP_SECRET
     page = client.get("/settings").content.decode()
     assert 'name="erpnext_api_secret"' in page
     assert stored.erpnext_api_secret not in page
-    assert "API secret: <span class=\"ok\">set</span>" in page
+    assert 'API secret: <span class="ok">set</span>' in page
 
 
 def test_blank_secret_keeps_it_and_clear_checkbox_clears_it(client, editor):
@@ -118,7 +130,8 @@ def test_tokens_page_creates_shows_once_and_revokes(client, editor):
 
 def test_register_page_creates_account_and_signs_in(client):
     response = client.post(
-        "/register", {"username": "ada", "email": "ada@example.com", "password": PASSWORD},
+        "/register",
+        {"username": "ada", "email": "ada@example.com", "password": PASSWORD},
         follow=True,
     )
     assert response.status_code == 200

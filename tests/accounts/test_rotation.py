@@ -17,8 +17,9 @@ def test_fallback_key_still_decrypts_old_ciphertexts():
         token = crypto.encrypt_secret(ERP_SECRET)
     with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
         assert crypto.decrypt_secret(token) == ERP_SECRET
-    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]), pytest.raises(
-        crypto.UndecryptableSecret
+    with (
+        override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]),
+        pytest.raises(crypto.UndecryptableSecret),
     ):
         crypto.decrypt_secret(token)
 
@@ -31,8 +32,11 @@ def test_garbage_ciphertext_is_undecryptable_not_a_crash(garbage):
 
 def test_rotate_reencrypts_with_current_key_and_counts(capsys):
     with override_settings(SECRET_KEY=OLD_KEY):
-        make_user("a", erpnext_api_secret=crypto.encrypt_secret(ERP_SECRET),
-                  nextcloud_password=crypto.encrypt_secret(NC_PASSWORD))
+        make_user(
+            "a",
+            erpnext_api_secret=crypto.encrypt_secret(ERP_SECRET),
+            nextcloud_password=crypto.encrypt_secret(NC_PASSWORD),
+        )
         make_user("b", erpnext_api_secret=crypto.encrypt_secret(ERP_SECRET))
     make_user("c")
 

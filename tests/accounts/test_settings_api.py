@@ -175,9 +175,7 @@ def test_put_body_over_one_mib_is_400(api_client_for, editor):
     ],
 )
 def test_put_hostile_url_is_400_and_not_stored(api_client_for, editor, url):
-    response = api_client_for(editor).put(
-        "/api/auth/settings", {"erpnext_url": url}, format="json"
-    )
+    response = api_client_for(editor).put("/api/auth/settings", {"erpnext_url": url}, format="json")
     assert response.status_code == 400
     assert "erpnext_url" in response.json()["detail"]
     assert User.objects.get(pk=editor.pk).erpnext_url is None

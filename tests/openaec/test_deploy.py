@@ -12,19 +12,26 @@ ROOT = Path(__file__).resolve().parents[2]
 # The production environment the README's "Production" section gives.
 PRODUCTION_ENV = {
     "DEBUG": "false",
-    "SECRET_KEY": "x7#Kq2!vR9zL@m4pW8sT1nB6yH3cF0dJ5gA-eU_iO+rXtZkV",
+    "SECRET_KEY": "x7#Kq2!vR9zL@m4pW8sT1nB6yH3cF0dJ5gA-eU_iO+rXtZkV-Qm8Np3Lw",
     "ALLOWED_HOSTS": "bim.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://bim.example.com",
     "BEHIND_TLS_PROXY": "true",
+    "SECURE_HSTS_PRELOAD": "true",
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY"))}
+    # Only what a fresh shell has: tests/settings.py put test values into os.environ.
+    keep = ("PATH", "HOME", "LANG", "DATABASE_URL", "VIRTUAL_ENV")
+    clean = {k: v for k, v in os.environ.items() if k in keep}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -15,8 +15,12 @@ def test_integration_columns_have_the_contract_types():
             c.name: c for c in connection.introspection.get_table_description(cursor, "users")
         }
     expected_text = {"erpnext_api_secret", "nextcloud_password"}
-    lengths = {"erpnext_url": 512, "erpnext_api_key": 512, "nextcloud_url": 512,
-               "nextcloud_username": 255}
+    lengths = {
+        "erpnext_url": 512,
+        "erpnext_api_key": 512,
+        "nextcloud_url": 512,
+        "nextcloud_username": 255,
+    }
     for name in expected_text | set(lengths):
         assert columns[name].null_ok, name
     if connection.vendor != "postgresql":
@@ -38,5 +42,11 @@ def test_integration_columns_come_from_migration_0002():
 
     migration = import_module("openaec.accounts.migrations.0002_add_integration_fields").Migration
     added = {op.name for op in migration.operations}
-    assert added == {"erpnext_url", "erpnext_api_key", "erpnext_api_secret", "nextcloud_url",
-                     "nextcloud_username", "nextcloud_password"}
+    assert added == {
+        "erpnext_url",
+        "erpnext_api_key",
+        "erpnext_api_secret",
+        "nextcloud_url",
+        "nextcloud_username",
+        "nextcloud_password",
+    }

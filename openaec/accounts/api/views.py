@@ -98,7 +98,11 @@ class LoginApi(APIView):
             return Response({"detail": "Invalid credentials"}, status=401)
         pair = services.jwt_pair_for(user)
         return Response(
-            {"access_token": pair["access"], "token_type": "bearer", "refresh_token": pair["refresh"]}
+            {
+                "access_token": pair["access"],
+                "token_type": "bearer",
+                "refresh_token": pair["refresh"],
+            }
         )
 
 
@@ -274,4 +278,3 @@ def _validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-

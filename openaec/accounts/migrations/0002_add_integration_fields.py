@@ -4,40 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='erpnext_api_key',
+            model_name="user",
+            name="erpnext_api_key",
             field=models.CharField(blank=True, max_length=512, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='erpnext_api_secret',
-            field=models.TextField(blank=True, help_text='Fernet ciphertext, never the secret itself.', null=True),
+            model_name="user",
+            name="erpnext_api_secret",
+            field=models.TextField(
+                blank=True, help_text="Fernet ciphertext, never the secret itself.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='erpnext_url',
+            model_name="user",
+            name="erpnext_url",
             field=models.CharField(blank=True, max_length=512, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='nextcloud_password',
-            field=models.TextField(blank=True, help_text='Fernet ciphertext, never the password itself.', null=True),
+            model_name="user",
+            name="nextcloud_password",
+            field=models.TextField(
+                blank=True, help_text="Fernet ciphertext, never the password itself.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='nextcloud_url',
+            model_name="user",
+            name="nextcloud_url",
             field=models.CharField(blank=True, max_length=512, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='nextcloud_username',
+            model_name="user",
+            name="nextcloud_username",
             field=models.CharField(blank=True, max_length=255, null=True),
         ),
     ]

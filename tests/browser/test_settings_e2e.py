@@ -1,0 +1,74 @@
+"""End to end in headless Chromium: sign in, save ERPNext settings, test the connection."""
+
+import shutil
+
+import pytest
+
+from openaec.accounts.models import User
+from tests.factories import ERP_SECRET, PASSWORD, make_user
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium package is not installed (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's ORM calls are
+    # still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(java_script_enabled=False)
+        yield context.new_page()
+        browser.close()
+
+
+def test_sign_in_save_settings_and_test_connection(page, live_server, erpnext_double, settings):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = True
+    make_user("eddie", role="editor")
+
+    page.goto(f"{live_server.url}/login")
+    page.fill("#id_username", "eddie")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/settings")
+
+    page.fill("#id_erpnext_url", erpnext_double.url)
+    page.fill("#id_erpnext_api_key", erpnext_double.api_key)
+    page.fill("#id_erpnext_api_secret", erpnext_double.api_secret)
+    page.click("button[name=save]")
+    page.wait_for_selector("text=Settings saved.")
+    assert page.input_value("#id_erpnext_api_secret") == ""
+    assert "set" in page.inner_text("#erpnext-secret-status")
+    assert ERP_SECRET not in page.content()
+
+    page.click("#erpnext-test")
+    result = page.wait_for_selector("#erpnext-test-result")
+    assert "Connected as" in result.inner_text()
+    assert erpnext_double.user in result.inner_text()
+    page.screenshot(path=str(settings.MEDIA_ROOT.parent / "settings.png"))
+
+    stored = User.objects.get(username="eddie")
+    assert stored.erpnext_url == erpnext_double.url
+    assert stored.erpnext_api_secret != erpnext_double.api_secret

@@ -1,0 +1,841 @@
+"""FrappeDouble: a loopback server speaking Frappe's REST API (v1 paths) as Frappe's source does.
+
+What it follows, by Frappe source file:
+
+* ``frappe/api`` + ``frappe/auth.py``: ``Authorization: token key:secret`` (or ``Basic``
+  base64 of key:secret). v15/v16 answer a bad key or secret with 401 AuthenticationError
+  (``validate_auth`` raises when a header was sent but the user is still Guest). v14 has no
+  such check: an unknown key fails in ``get_decrypted_password`` (401 AuthenticationError), a
+  known key with a wrong secret leaves the request as Guest, and the endpoint then refuses
+  Guest with 403 PermissionError. No Authorization header at all: Guest, so 403 everywhere.
+* ``frappe/app.py handle_exception``: JSON errors when ``Accept`` contains application/json,
+  or for ``/api/`` paths whose ``Accept`` does not start with "text" (so a missing Accept still
+  gets JSON); otherwise an HTML page ("Not Permitted", "Not Found", ...).
+* ``frappe/utils/response.py report_error``: error JSON with ``exc_type``, ``exception`` (last
+  traceback line), ``exc`` (JSON list of tracebacks) and ``_server_messages`` (JSON string of
+  a list of JSON strings) for errors raised with ``frappe.throw``.
+* ``/api/resource/<DocType>``: list with ``fields`` (JSON, default ``["name"]``), ``filters``
+  (JSON dict or list), ``order_by`` (default "modified desc"), ``limit_start``,
+  ``limit_page_length`` (default 20, 0 = all); POST inserts, ``/<name>`` GET/PUT/DELETE.
+* ``frappe/client.py``: ``insert_many`` (at most 200, one transaction), ``get_count``.
+* ``frappe/rate_limiter.py``: 429 "Too Many Requests" as plain text with Retry-After (use
+  ``inject(retry_after=...)``).
+
+Register more DocTypes with ``register_doctype()`` (mandatory fields -> 417 MandatoryError,
+links -> 417 LinkValidationError, select options, child tables, naming), or call
+``register_stock_doctypes()`` for UOM, Item Group, Item and BOM.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import datetime as dt
+import html
+import json
+import re
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from tests.erpnext_double.loopback import Fault, LoopbackDouble, RecordedRequest, Reply
+
+Naming = str | Callable[[dict[str, Any], Mapping[str, dict[str, Any]]], str]
+STANDARD_FIELDS = (
+    "name",
+    "owner",
+    "creation",
+    "modified",
+    "modified_by",
+    "docstatus",
+    "idx",
+    "doctype",
+)
+OPERATORS = (
+    "=",
+    "!=",
+    ">",
+    "<",
+    ">=",
+    "<=",
+    "like",
+    "not like",
+    "in",
+    "not in",
+    "is",
+    "between",
+)
+INSERT_MANY_LIMIT = 200
+DEFAULT_PAGE_LENGTH = 20
+# Exception classes by HTTP status (frappe/exceptions.py), for injected statuses without a body.
+EXC_TYPE_BY_STATUS = {
+    400: "ValidationError",
+    401: "AuthenticationError",
+    403: "PermissionError",
+    404: "DoesNotExistError",
+    409: "DuplicateEntryError",
+    417: "ValidationError",
+    500: "Exception",
+}
+HTML_PAGES = {  # frappe/app.py handle_exception, for requests that did not ask for JSON
+    401: ("Session Expired", "Your session has expired, please login again to continue."),
+    403: ("Not Permitted", "You do not have enough permissions to complete the action"),
+    404: ("Not Found", "The resource you are looking for is not available"),
+}
+
+
+class FrappeException(Exception):
+    """An exception as Frappe raises it: class name, HTTP status, message."""
+
+    def __init__(
+        self,
+        exc_type: str,
+        message: str = "",
+        status: int = 417,
+        *,
+        messages: Sequence[str] | None = None,
+        thrown: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.exc_type = exc_type
+        self.message = message
+        self.status = status
+        # frappe.throw() adds a msgprint (-> _server_messages); a bare raise does not.
+        self.messages = list(messages) if messages is not None else ([message] if thrown else [])
+
+
+@dataclass
+class DocTypeSpec:
+    """How the double validates and names documents of one DocType."""
+
+    name: str
+    naming: Naming = "hash"  # "field:<fieldname>", "series:PROJ-.####", "hash" or a callable
+    mandatory: tuple[str, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)  # fieldname -> linked DocType
+    selects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fieldname -> options
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    child_tables: Mapping[str, DocTypeSpec] = field(default_factory=dict)  # fieldname -> spec
+    submittable: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, fieldname: str) -> str:
+        """Field label as Frappe shows it in messages."""
+        return self.labels.get(fieldname) or fieldname.replace("_", " ").title()
+
+
+MethodHandler = Callable[["FrappeDouble", dict[str, Any], str], Any]
+
+
+@dataclass
+class _Method:
+    handler: MethodHandler
+    http_methods: tuple[str, ...]
+    allow_guest: bool
+
+
+class FrappeDouble(LoopbackDouble):
+    """Loopback Frappe/ERPNext site with an in-memory store per DocType."""
+
+    def __init__(
+        self,
+        *,
+        version: int = 15,
+        api_key: str = "test-api-key",
+        api_secret: str = "test-api-secret",
+        user: str = "Administrator",
+        company: str = "OpenAEC Demo",
+        allow_traceback: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if version not in (14, 15, 16):
+            raise ValueError("version must be 14, 15 or 16")
+        super().__init__(**kwargs)
+        self.version = version
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.user = user
+        self.company = company
+        self.allow_traceback = allow_traceback  # System Settings "allow_error_traceback"
+        self._credentials: dict[str, tuple[str, str]] = {api_key: (api_secret, user)}
+        self._specs: dict[str, DocTypeSpec] = {}
+        self._store: dict[str, dict[str, dict[str, Any]]] = {}
+        self._series: dict[str, int] = {}
+        self._forbidden: set[str] = set()
+        self._clock = dt.datetime(2025, 1, 6, 9, 0, 0)
+        self._methods: dict[str, _Method] = {}
+        self._register_core()
+
+    # ------------------------------------------------------------------ setup API
+
+    def add_api_user(self, api_key: str, api_secret: str, user: str) -> None:
+        """Accept another key/secret pair, authenticating as ``user``."""
+        with self._lock:
+            self._credentials[api_key] = (api_secret, user)
+            if user not in self._store["User"]:
+                self._insert("User", {"email": user, "first_name": user}, "Administrator")
+
+    def register_doctype(self, spec: DocTypeSpec | str, **options: Any) -> DocTypeSpec:
+        """Add a DocType: ``register_doctype("UOM", naming="field:uom_name", mandatory=(...))``."""
+        if isinstance(spec, str):
+            spec = DocTypeSpec(spec, **options)
+        with self._lock:
+            self._specs[spec.name] = spec
+            self._store.setdefault(spec.name, {})
+        return spec
+
+    def register_method(
+        self,
+        name: str,
+        handler: MethodHandler,
+        *,
+        http_methods: Sequence[str] = ("GET", "POST"),
+        allow_guest: bool = False,
+    ) -> None:
+        """Serve ``/api/method/<name>``: ``handler(double, params, user)`` returns the message.
+
+        The handler may raise FrappeException to answer an error.
+        """
+        self._methods[name] = _Method(handler, tuple(m.upper() for m in http_methods), allow_guest)
+
+    def forbid(self, doctype: str) -> None:
+        """Answer 403 PermissionError for any access to this DocType."""
+        with self._lock:
+            self._forbidden.add(doctype)
+
+    def add_doc(self, doctype: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert a document as the API would (validated, named); return a copy."""
+        with self._lock:
+            return copy.deepcopy(self._insert(doctype, dict(doc), self.user))
+
+    def docs(self, doctype: str) -> list[dict[str, Any]]:
+        """Copies of every stored document of a DocType, in insertion order."""
+        with self._lock:
+            return copy.deepcopy(list(self._store[doctype].values()))
+
+    def get_doc(self, doctype: str, name: str) -> dict[str, Any] | None:
+        """A copy of one stored document, or None."""
+        with self._lock:
+            doc = self._store.get(doctype, {}).get(name)
+            return copy.deepcopy(doc) if doc is not None else None
+
+    def register_stock_doctypes(self) -> None:
+        """Register UOM, Item Group, Item and BOM (with BOM Item rows) as ERPNext defines them."""
+        self.register_doctype("UOM", naming="field:uom_name", mandatory=("uom_name",))
+        self.register_doctype(
+            "Item Group",
+            naming="field:item_group_name",
+            mandatory=("item_group_name",),
+            links={"parent_item_group": "Item Group"},
+        )
+        self.register_doctype(
+            "Item",
+            naming="field:item_code",
+            mandatory=("item_code", "item_group", "stock_uom"),
+            links={"item_group": "Item Group", "stock_uom": "UOM"},
+            defaults={"is_stock_item": 1, "disabled": 0},
+            labels={"stock_uom": "Default Unit of Measure"},
+        )
+        bom_item = DocTypeSpec(
+            "BOM Item",
+            mandatory=("item_code", "qty", "uom"),
+            links={"item_code": "Item", "uom": "UOM"},
+            defaults={"rate": 0},
+            labels={"uom": "UOM"},
+        )
+        self.register_doctype(
+            "BOM",
+            naming=_bom_name,
+            mandatory=("item", "company", "quantity", "items"),
+            links={"item": "Item", "company": "Company", "project": "Project"},
+            defaults={"quantity": 1, "is_active": 1, "is_default": 1, "company": self.company},
+            child_tables={"items": bom_item},
+            submittable=True,
+        )
+        with self._lock:
+            self._insert("Item Group", {"item_group_name": "All Item Groups"}, "Administrator")
+            for uom in ("Nos", "Unit", "m", "m²", "m³", "kg"):
+                self._insert("UOM", {"uom_name": uom}, "Administrator")
+
+    def _register_core(self) -> None:
+        self.register_doctype(
+            "User",
+            naming="field:email",
+            mandatory=("email", "first_name"),
+            defaults={"enabled": 1, "user_type": "System User"},
+        )
+        self.register_doctype(
+            "Company",
+            naming="field:company_name",
+            mandatory=("company_name", "default_currency"),
+            defaults={"default_currency": "EUR", "country": "Netherlands"},
+        )
+        self.register_doctype(
+            "Project",
+            naming="series:PROJ-.####",  # ERPNext's Project naming_series
+            mandatory=("project_name", "company"),
+            links={"company": "Company"},
+            selects={"status": ("Open", "Completed", "Cancelled")},
+            defaults={
+                "status": "Open",
+                "percent_complete": 0,
+                "company": self.company,
+                "is_active": "Yes",
+            },
+        )
+        with self._lock:
+            self._store["User"]["Administrator"] = self._stamp(
+                {"email": "admin@example.com", "first_name": "Administrator", "enabled": 1},
+                "User",
+                "Administrator",
+                "Administrator",
+            )
+            if self.user != "Administrator":
+                self._insert("User", {"email": self.user, "first_name": self.user}, "Administrator")
+            self._insert("Company", {"company_name": self.company, "abbr": "OD"}, "Administrator")
+        self.register_method("frappe.auth.get_logged_user", lambda d, p, user: user)
+        self.register_method("frappe.client.get_count", _get_count)
+        self.register_method(
+            "frappe.client.insert_many", _insert_many, http_methods=("POST", "PUT")
+        )
+
+    # ------------------------------------------------------------------ HTTP
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        """Route one request the way frappe.api does."""
+        try:
+            if not request.path.startswith("/api/"):
+                raise FrappeException("PageDoesNotExistError", "Page not found", 404)
+            user = self._authenticate(request)
+            if request.path.startswith("/api/method/"):
+                return self._call_method(
+                    request, unquote(request.path[len("/api/method/") :]), user
+                )
+            if request.path.startswith("/api/resource/"):
+                return self._resource(request, request.path[len("/api/resource/") :], user)
+            raise FrappeException("DoesNotExistError", "Not found", 404)
+        except FrappeException as exc:
+            return self.exception_reply(exc, request)
+
+    def error_reply(self, status: int, request: RecordedRequest, fault: Fault) -> Reply:
+        """Injected status without a body: Frappe's JSON error, or a proxy page for 502-504."""
+        if status in (502, 503, 504):  # nginx in front of gunicorn, not Frappe, answers these
+            return Reply.text(
+                status,
+                f"<html><head><title>{status} Bad Gateway</title></head><body>"
+                f"<center><h1>{status} Bad Gateway</h1></center><hr><center>nginx</center>"
+                "</body></html>",
+                "text/html",
+            )
+        if status == 429:
+            return Reply.text(429, "Too Many Requests")
+        exc_type = fault.extra.get("exc_type") or EXC_TYPE_BY_STATUS.get(status, "Exception")
+        message = fault.extra.get("message", f"{exc_type} injected by the test")
+        return self.exception_reply(FrappeException(exc_type, message, status), request)
+
+    def inject(self, path_prefix: str | None = None, **kwargs: Any) -> Fault:
+        """LoopbackDouble.inject, plus ``exc_type=`` and ``message=`` for Frappe error bodies."""
+        if ("exc_type" in kwargs or "message" in kwargs) and kwargs.get("status") is None:
+            kwargs["status"] = 417
+        return super().inject(path_prefix, **kwargs)
+
+    def html_page(self, status: int, request: RecordedRequest) -> bytes:
+        """Frappe's message page (frappe.respond_as_web_page) or its login page for a 200."""
+        if status == 200:
+            title, message = "Login", "<form id='login'>Login to ERPNext</form>"
+        else:
+            title, message = HTML_PAGES.get(status, ("Server Error", "<pre>Traceback</pre>"))
+        return (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{title}</title></head><body><div class='page-card'>"
+            f"<h4 class='page-card-head'>{title}</h4><p>{message}</p></div></body></html>"
+        ).encode()
+
+    def exception_reply(self, exc: FrappeException, request: RecordedRequest) -> Reply:
+        """Answer an exception as frappe.app.handle_exception does."""
+        accept = request.headers.get("Accept") or ""
+        wants_json = (
+            accept
+            and (
+                "application/json" in accept
+                or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+            )
+        ) or (request.path.startswith("/api/") and not accept.startswith("text"))
+        if not wants_json:
+            return Reply(
+                exc.status,
+                self.html_page(exc.status, request),
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
+        return Reply.json(exc.status, self.error_payload(exc))
+
+    def error_payload(self, exc: FrappeException) -> dict[str, Any]:
+        """The JSON body of an error (frappe.utils.response.report_error, API v1)."""
+        payload: dict[str, Any] = {"exc_type": exc.exc_type}
+        if self.allow_traceback:
+            last = f"frappe.exceptions.{exc.exc_type}"
+            if exc.message:
+                last += f": {exc.message}"
+            trace = (
+                f'Traceback (most recent call last):\n  File "apps/frappe/frappe/app.py"\n{last}'
+            )
+            payload["exception"] = last
+            payload["exc"] = json.dumps([trace])
+        if exc.messages:
+            payload["_server_messages"] = json.dumps(
+                [
+                    json.dumps({"message": m, "title": "Message", "indicator": "red"})
+                    for m in exc.messages
+                ]
+            )
+        return payload
+
+    # ------------------------------------------------------------------ auth
+
+    def _authenticate(self, request: RecordedRequest) -> str:
+        parts = (request.headers.get("Authorization") or "").split(" ")
+        if len(parts) != 2:
+            return "Guest"
+        scheme, token = parts
+        try:
+            if scheme.lower() == "basic":
+                key, secret = base64.b64decode(token).decode().split(":")
+            elif scheme.lower() == "token":
+                key, secret = token.split(":")
+            else:
+                raise ValueError(scheme)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            key, secret = "", None
+        known = self._credentials.get(key)
+        if known and known[0] == secret:
+            return known[1]
+        if self.version >= 15:
+            # frappe.auth.validate_auth: header sent, user still Guest -> bare AuthenticationError
+            raise FrappeException("AuthenticationError", status=401, thrown=False)
+        if key and not known:
+            # v14 validate_api_key_secret -> get_decrypted_password(User, None) throws
+            raise FrappeException(
+                "AuthenticationError", "Password not found for User None api_secret", 401
+            )
+        return "Guest"  # v14 with a wrong secret: the endpoint refuses Guest below
+
+    # ------------------------------------------------------------------ /api/method
+
+    def _call_method(self, request: RecordedRequest, name: str, user: str) -> Reply:
+        method = self._methods.get(name)
+        if method is None:
+            raise FrappeException(
+                "ValidationError",
+                f"Failed to get method for command {name} with No module named '{name}'",
+            )
+        if user == "Guest" and not method.allow_guest:
+            # frappe.handler.is_whitelisted for Guest
+            raise FrappeException(
+                "PermissionError",
+                "<details><summary>You are not permitted to access this resource."
+                f"</summary>Function <strong>{html.escape(name)}</strong> is not whitelisted."
+                "</details>",
+                403,
+            )
+        if request.method not in method.http_methods:
+            raise FrappeException("PermissionError", "Not permitted", 403)
+        with self._lock:
+            message = method.handler(self, _form_dict(request), user)
+        return Reply.json(200, {} if message is None else {"message": message})
+
+    # ------------------------------------------------------------------ /api/resource
+
+    def _resource(self, request: RecordedRequest, rest: str, user: str) -> Reply:
+        doctype_raw, _, name_raw = rest.partition("/")
+        doctype, name = unquote(doctype_raw), unquote(name_raw)
+        with self._lock:
+            if doctype not in self._specs:
+                raise FrappeException("DoesNotExistError", f"DocType {doctype} not found", 404)
+            if user == "Guest" or doctype in self._forbidden:
+                raise FrappeException("PermissionError", f"No permission for {doctype}", 403)
+            if not name:
+                if request.method == "GET":
+                    return Reply.json(200, {"data": self._list(doctype, _form_dict(request))})
+                if request.method == "POST":
+                    doc = self._insert(doctype, _form_dict(request), user)
+                    return Reply.json(200, {"data": copy.deepcopy(doc)})
+            elif request.method == "GET":
+                return Reply.json(200, {"data": copy.deepcopy(self._existing(doctype, name))})
+            elif request.method == "PUT":
+                doc = self._update(doctype, name, _form_dict(request), user)
+                return Reply.json(200, {"data": copy.deepcopy(doc)})
+            elif request.method == "DELETE":
+                self._delete(doctype, name)
+                return Reply.json(202, {"message": "ok"} if self.version == 14 else {"data": "ok"})
+        raise FrappeException("PermissionError", "Not permitted", 403)
+
+    def _existing(self, doctype: str, name: str) -> dict[str, Any]:
+        doc = self._store[doctype].get(name)
+        if doc is None:
+            raise FrappeException("DoesNotExistError", f"{doctype} {name} not found", 404)
+        return doc
+
+    def _list(self, doctype: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        fields = _json_param(params.get("fields")) or ["name"]
+        rows = [d for d in self._store[doctype].values() if _matches(d, params.get("filters"))]
+        for fieldname, descending in reversed(_order(params.get("order_by") or "modified desc")):
+            rows.sort(key=lambda d, f=fieldname: _sort_key(d.get(f)), reverse=descending)
+        start = int(params.get("limit_start") or 0)
+        length = int(
+            params.get("limit_page_length")
+            or params.get("limit")
+            or params.get("page_length")
+            or (0 if "limit_page_length" in params else DEFAULT_PAGE_LENGTH)
+        )
+        rows = rows[start : start + length] if length else rows[start:]
+        return [_select(row, fields) for row in rows]
+
+    # ------------------------------------------------------------------ writes
+
+    def _insert(self, doctype: str, data: dict[str, Any], user: str) -> dict[str, Any]:
+        spec = self._specs.get(doctype)
+        if spec is None:
+            raise FrappeException("DoesNotExistError", f"DocType {doctype} not found", 404)
+        doc = {k: v for k, v in data.items() if k not in STANDARD_FIELDS}
+        docstatus = int(data.get("docstatus") or 0)
+        for key, value in spec.defaults.items():
+            if doc.get(key) in (None, ""):
+                doc[key] = value
+        provisional = f"new-{doctype.lower().replace(' ', '-')}-1"
+        self._validate(spec, doc, provisional)
+        name = self._new_name(spec, doc, data.get("name"))
+        if name in self._store[doctype]:
+            raise FrappeException("DuplicateEntryError", f"{doctype} {name} already exists", 409)
+        if docstatus and not spec.submittable:
+            raise FrappeException("ValidationError", f"{doctype} is not submittable")
+        stored = self._stamp(doc, doctype, name, user, docstatus=docstatus)
+        self._store[doctype][name] = stored
+        return stored
+
+    def _update(self, doctype: str, name: str, data: dict[str, Any], user: str) -> dict[str, Any]:
+        spec = self._specs[doctype]
+        current = self._existing(doctype, name)
+        if "modified" in data and str(data["modified"]) != current["modified"]:
+            # frappe.model.document.Document.check_if_latest
+            raise FrappeException(
+                "TimestampMismatchError",
+                "Error: Document has been modified after you have opened it "
+                f"({data['modified']}, {current['modified']}). "
+                "Please refresh to get the latest document.",
+            )
+        changes = {k: v for k, v in data.items() if k not in STANDARD_FIELDS}
+        old_status = current["docstatus"]
+        new_status = int(data.get("docstatus", old_status))
+        if old_status == 2:
+            raise FrappeException("ValidationError", "Cannot edit cancelled document")
+        if (old_status, new_status) not in ((0, 0), (0, 1), (1, 1), (1, 2)):
+            raise FrappeException(
+                "ValidationError",
+                f"Cannot change docstatus from {old_status} to {new_status}",
+            )
+        if new_status == 1 and not spec.submittable:
+            raise FrappeException("ValidationError", f"{doctype} is not submittable")
+        if old_status == 1:
+            changed = [k for k, v in changes.items() if current.get(k) != v]
+            if changed:
+                raise FrappeException(
+                    "UpdateAfterSubmitError",
+                    f"Not allowed to change {spec.label(changed[0])} after submission",
+                )
+        merged = {k: v for k, v in current.items() if k not in STANDARD_FIELDS}
+        merged.update(changes)
+        self._validate(spec, merged, name)
+        stored = self._stamp(merged, doctype, name, user, docstatus=new_status, previous=current)
+        self._store[doctype][name] = stored
+        return stored
+
+    def _delete(self, doctype: str, name: str) -> None:
+        doc = self._existing(doctype, name)
+        if doc["docstatus"] == 1:
+            raise FrappeException(
+                "ValidationError", "Submitted Record cannot be deleted. You must Cancel it first."
+            )
+        for other, spec in self._specs.items():
+            for fieldname, target in spec.links.items():
+                if target != doctype:
+                    continue
+                for linked in self._store[other].values():
+                    if linked.get(fieldname) == name:
+                        raise FrappeException(
+                            "LinkExistsError",
+                            f"Cannot delete or cancel because {doctype} {name} is linked with "
+                            f"{other} {linked['name']}",
+                        )
+        del self._store[doctype][name]
+
+    def _validate(self, spec: DocTypeSpec, doc: dict[str, Any], name: str) -> None:
+        """Mandatory fields, select options, links and child rows (frappe.model.base_document)."""
+        missing = [f for f in spec.mandatory if doc.get(f) in (None, "", [])]
+        if missing:
+            raise FrappeException(
+                "MandatoryError",
+                f"[{spec.name}, {name}]: {', '.join(missing)}",
+                messages=[
+                    f"Error: Value missing for {spec.name}: {spec.label(f)}" for f in missing
+                ],
+            )
+        for fieldname, options in spec.selects.items():
+            value = doc.get(fieldname)
+            if value not in (None, "") and value not in options:
+                allowed = ", ".join(f'"{o}"' for o in options)
+                raise FrappeException(
+                    "ValidationError",
+                    f'{spec.label(fieldname)} cannot be "{value}". It should be one of {allowed}',
+                )
+        self._check_links(spec, doc, prefix="")
+        for fieldname, child in spec.child_tables.items():
+            rows = doc.get(fieldname) or []
+            if not isinstance(rows, list):
+                raise FrappeException("ValidationError", f"{spec.label(fieldname)} must be a list")
+            for idx, row in enumerate(rows, start=1):
+                if not isinstance(row, dict):
+                    raise FrappeException("ValidationError", f"Row #{idx}: invalid row")
+                lacking = [f for f in child.mandatory if row.get(f) in (None, "", [])]
+                if lacking:
+                    raise FrappeException(
+                        "MandatoryError",
+                        f"[{child.name}, {idx}]: {', '.join(lacking)}",
+                        messages=[
+                            f"Error: Value missing for {child.name}: {child.label(f)} (row #{idx})"
+                            for f in lacking
+                        ],
+                    )
+                self._check_links(child, row, prefix=f"Row #{idx}: ")
+
+    def _check_links(self, spec: DocTypeSpec, doc: Mapping[str, Any], *, prefix: str) -> None:
+        for fieldname, target in spec.links.items():
+            value = doc.get(fieldname)
+            if value in (None, ""):
+                continue
+            if target not in self._store or value not in self._store[target]:
+                # frappe.model.base_document.get_invalid_links -> LinkValidationError
+                raise FrappeException(
+                    "LinkValidationError",
+                    f"{prefix}Could not find {spec.label(fieldname)}: {value}",
+                )
+
+    def _new_name(self, spec: DocTypeSpec, doc: Mapping[str, Any], given: Any) -> str:
+        naming = spec.naming
+        if callable(naming):
+            return naming(dict(doc), self._store[spec.name])
+        if naming.startswith("field:"):
+            return str(doc[naming[len("field:") :]])
+        if naming.startswith("series:"):
+            prefix, _, hashes = naming[len("series:") :].partition(".")
+            number = self._series.get(prefix, 0) + 1
+            self._series[prefix] = number
+            return f"{prefix}{number:0{len(hashes)}d}"
+        return str(given) if given else secrets.token_hex(5)
+
+    def _stamp(
+        self,
+        doc: dict[str, Any],
+        doctype: str,
+        name: str,
+        user: str,
+        *,
+        docstatus: int = 0,
+        previous: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        now = self._tick()
+        stored = {
+            "name": name,
+            "owner": previous["owner"] if previous else user,
+            "creation": previous["creation"] if previous else now,
+            "modified": now,
+            "modified_by": user,
+            "docstatus": docstatus,
+            "idx": 0,
+            **doc,
+            "doctype": doctype,
+        }
+        spec = self._specs[doctype]
+        for fieldname, child in spec.child_tables.items():
+            stored[fieldname] = [
+                {
+                    "name": row.get("name") or secrets.token_hex(5),
+                    **{k: v for k, v in row.items() if k not in STANDARD_FIELDS},
+                    **{k: v for k, v in child.defaults.items() if row.get(k) in (None, "")},
+                    "parent": name,
+                    "parentfield": fieldname,
+                    "parenttype": doctype,
+                    "idx": idx,
+                    "docstatus": docstatus,
+                    "doctype": child.name,
+                }
+                for idx, row in enumerate(doc.get(fieldname) or [], start=1)
+            ]
+        return stored
+
+    def _tick(self) -> str:
+        # Strictly increasing "modified" stamps in Frappe's format, even within one microsecond.
+        self._clock = max(self._clock + dt.timedelta(microseconds=1), dt.datetime.now())
+        return self._clock.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# ---------------------------------------------------------------------- whitelisted methods
+
+
+def _get_count(double: FrappeDouble, params: dict[str, Any], user: str) -> int:
+    doctype = params.get("doctype") or ""
+    if doctype not in double._specs:
+        raise FrappeException("DoesNotExistError", f"DocType {doctype} not found", 404)
+    if doctype in double._forbidden:
+        raise FrappeException("PermissionError", f"No permission for {doctype}", 403)
+    return sum(1 for d in double._store[doctype].values() if _matches(d, params.get("filters")))
+
+
+def _insert_many(double: FrappeDouble, params: dict[str, Any], user: str) -> list[str]:
+    docs = params.get("docs")
+    if isinstance(docs, str):
+        docs = json.loads(docs)
+    if not isinstance(docs, list):
+        raise FrappeException("ValidationError", "docs must be a list")
+    if len(docs) > INSERT_MANY_LIMIT:
+        raise FrappeException("ValidationError", "Only 200 inserts allowed in one request")
+    # One request is one transaction in Frappe: a failure rolls back every insert before it.
+    snapshot = copy.deepcopy((double._store, double._series, double._clock))
+    try:
+        return [double._insert(doc.get("doctype", ""), dict(doc), user)["name"] for doc in docs]
+    except Exception:
+        double._store, double._series, double._clock = snapshot
+        raise
+
+
+# ---------------------------------------------------------------------- query helpers
+
+
+def _form_dict(request: RecordedRequest) -> dict[str, Any]:
+    """frappe.app.make_form_dict: query args, then a JSON object or form body on top."""
+    form: dict[str, Any] = {k: v[0] for k, v in request.query.items()}
+    content_type = request.headers.get("Content-Type") or ""
+    if request.body and "json" in content_type:
+        try:
+            body = json.loads(request.body)
+        except ValueError as exc:
+            raise FrappeException("JSONDecodeError", str(exc), 500) from exc
+        if isinstance(body, dict):
+            form.update(body)
+        elif isinstance(body, list):
+            form["data"] = body
+    elif request.body:
+        form.update({k: v[0] for k, v in parse_qs(request.body.decode()).items()})
+    return form
+
+
+def _json_param(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise FrappeException("JSONDecodeError", str(exc), 500) from exc
+    return value
+
+
+def _normalize_filters(raw: Any) -> list[tuple[str, str, Any]]:
+    filters = _json_param(raw)
+    if not filters:
+        return []
+    out = []
+    if isinstance(filters, dict):
+        for key, value in filters.items():
+            if isinstance(value, list) and len(value) == 2 and str(value[0]).lower() in OPERATORS:
+                out.append((key, str(value[0]).lower(), value[1]))
+            else:
+                out.append((key, "=", value))
+        return out
+    for item in filters:
+        if isinstance(item, list) and len(item) == 4:  # [doctype, field, op, value]
+            item = item[1:]
+        if not isinstance(item, list) or len(item) != 3:
+            raise FrappeException("ValidationError", f"Invalid filter: {item}")
+        if str(item[1]).lower() not in OPERATORS:
+            raise FrappeException("ValidationError", f"Operator must be one of {OPERATORS}")
+        out.append((str(item[0]), str(item[1]).lower(), item[2]))
+    return out
+
+
+def _matches(doc: Mapping[str, Any], raw_filters: Any) -> bool:
+    return all(_compare(doc.get(f), op, value) for f, op, value in _normalize_filters(raw_filters))
+
+
+def _compare(left: Any, op: str, right: Any) -> bool:
+    if op == "is":
+        is_set = left not in (None, "")
+        return is_set if str(right).lower() == "set" else not is_set
+    if op in ("in", "not in"):
+        options = right if isinstance(right, list) else str(right).split(",")
+        found = any(_equal(left, o) for o in options)
+        return found if op == "in" else not found
+    if op in ("like", "not like"):
+        pattern = "^" + re.escape(str(right)).replace("%", ".*").replace("_", ".") + "$"
+        found = re.match(pattern, str(left or ""), re.IGNORECASE | re.DOTALL) is not None
+        return found if op == "like" else not found
+    if op == "between":
+        low, high = right
+        return _ordered(low, left) <= 0 and _ordered(left, high) <= 0
+    if op == "=":
+        return _equal(left, right)
+    if op == "!=":
+        return not _equal(left, right)
+    if left is None:
+        return False
+    result = _ordered(left, right)
+    return {">": result > 0, "<": result < 0, ">=": result >= 0, "<=": result <= 0}[op]
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return (left in (None, "")) and (right in (None, ""))
+    return _ordered(left, right) == 0
+
+
+def _ordered(left: Any, right: Any) -> int:
+    """Compare like MariaDB would: numerically when both sides are numbers."""
+    try:
+        a, b = float(left), float(right)
+    except (TypeError, ValueError):
+        a, b = str(left).lower(), str(right).lower()  # type: ignore[assignment]
+    return (a > b) - (a < b)
+
+
+def _order(order_by: str) -> list[tuple[str, bool]]:
+    out = []
+    for part in order_by.split(","):
+        words = re.sub(r"`?tab[^`.]*`?\.", "", part).replace("`", "").split()
+        if words:
+            out.append((words[0], len(words) > 1 and words[1].lower() == "desc"))
+    return out
+
+
+def _sort_key(value: Any) -> tuple[int, float, str]:
+    if value is None or value == "":
+        return (0, 0.0, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, float(value), "")
+    return (2, 0.0, str(value).lower())
+
+
+def _select(doc: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    if "*" in fields:
+        return {k: copy.deepcopy(v) for k, v in doc.items() if not isinstance(v, list)}
+    row = {}
+    for spec in fields:
+        parts = re.split(r"\s+as\s+", spec, maxsplit=1, flags=re.I)
+        source, alias = parts[0], parts[1] if len(parts) > 1 else ""
+        source = re.sub(r"`?tab[^`.]*`?\.", "", source).replace("`", "").strip()
+        row[(alias or source).strip()] = copy.deepcopy(doc.get(source))
+    return row
+
+
+def _bom_name(doc: Mapping[str, Any], existing: Mapping[str, Any]) -> str:
+    """ERPNext's BOM.autoname: BOM-<item>-001, -002, ..."""
+    number = 1 + sum(1 for name in existing if name.startswith(f"BOM-{doc['item']}-"))
+    return f"BOM-{doc['item']}-{number:03d}"
