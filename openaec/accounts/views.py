@@ -14,6 +14,7 @@ from openaec.exceptions import ApplicationError
 
 from . import selectors, services
 from .forms import ApiTokenForm, IntegrationSettingsForm, LoginForm, RegisterForm
+from .throttles import ConnectionTestThrottle
 
 
 class LoginView(auth_views.LoginView):
@@ -100,13 +101,23 @@ def connection_test_view(request: HttpRequest, system: str) -> HttpResponse:
         "erpnext": services.erpnext_connection_test,
         "nextcloud": services.nextcloud_connection_test,
     }[system]
-    try:
-        result = test(user=user)
-    except ApplicationError as exc:
-        result = {"success": False, "error": exc.message}
+    throttle = ConnectionTestThrottle()
+    status = 200
+    if not throttle.allow_request(request, None):
+        wait = int(throttle.wait() or 60) + 1
+        result = {"success": False, "error": f"Too many tests. Try again in {wait} seconds."}
+        status = 429
+    else:
+        try:
+            result = test(user=user)
+        except ApplicationError as exc:
+            result = {"success": False, "error": exc.message}
     context = _settings_context(user, IntegrationSettingsForm(initial=_settings_initial(user)))
     context[f"{system}_test"] = result
-    return render(request, "accounts/settings.html", context)
+    response = render(request, "accounts/settings.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def _settings_initial(user) -> dict:

@@ -145,3 +145,11 @@ def test_register_page_is_closed_when_registration_is_off(client):
     assert response.status_code == 403
     assert b"Registration is closed" in response.content
     assert b'href="/register"' not in client.get("/login").content
+
+
+def test_settings_page_test_button_shares_the_thirty_a_minute_budget(client, editor):
+    client.force_login(editor)
+    statuses = [client.post("/settings/erpnext/test").status_code for _ in range(31)]
+    assert statuses[:30] == [200] * 30
+    assert statuses[30] == 429
+    assert b"Too many tests" in client.post("/settings/erpnext/test").content

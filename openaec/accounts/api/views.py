@@ -6,12 +6,13 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from openaec.accounts import selectors, services
 from openaec.accounts.permissions import IsEditorOrAdmin, ReadOnlyOrEditor
+from openaec.accounts.throttles import ConnectionTestThrottle
 from openaec.exceptions import ApplicationError
 
 from .serializers import (
@@ -237,10 +238,6 @@ class IntegrationSettingsApi(APIView):
         except DjangoValidationError as exc:
             raise django_to_drf(exc) from exc
         return Response(SettingsOutputSerializer(user).data)
-
-
-class ConnectionTestThrottle(UserRateThrottle):
-    scope = "connection_test"
 
 
 class ErpnextConnectionTestApi(APIView):
