@@ -164,8 +164,10 @@ class TakeoffElement(models.Model):
     type_name = models.CharField(max_length=255, blank=True)
     storey = models.CharField(max_length=255, blank=True)
     material = models.CharField(max_length=512, blank=True)
-    layer = models.CharField(max_length=255, blank=True)
-    count = models.FloatField(default=0)
+    layer = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Index of the material layer; empty when not layered."
+    )
+    count = models.FloatField(default=0, help_text="1 per element; a layer's thickness share.")
     length = models.FloatField(null=True, blank=True)
     area = models.FloatField(null=True, blank=True)
     volume = models.FloatField(null=True, blank=True)

@@ -1,0 +1,70 @@
+"""Server-rendered SVG charts: no JavaScript, readable labels, title and description for readers."""
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 720
+LABEL_WIDTH = 240
+VALUE_WIDTH = 120
+BAR_HEIGHT = 22
+GAP = 8
+TOP = 8
+MAX_LABEL_CHARS = 34
+
+
+def format_quantity(value: float | None, unit: str = "", *, show_unit: bool = True) -> str:
+    """12345.678 -> '12,345.7 m³', 0.1234 -> '0.123 m'; whole counts without decimals."""
+    if value is None:
+        return "—"
+    if unit == "pcs" and float(value).is_integer():
+        text = f"{value:,.0f}"
+    elif abs(value) >= 1000:
+        text = f"{value:,.1f}"
+    else:
+        text = f"{value:,.3f}"
+    return f"{text} {unit}" if show_unit and unit else text
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def horizontal_bar_chart(
+    bars: list[tuple[str, float]], *, unit: str, title: str, description: str, chart_id: str
+) -> SafeString:
+    """An accessible horizontal bar chart: one bar per (label, value), largest value = full width.
+
+    Long labels are shortened on screen; each bar's <title> carries the full label and value.
+    """
+    height = TOP * 2 + max(1, len(bars)) * (BAR_HEIGHT + GAP)
+    plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    biggest = max((value for _, value in bars), default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        f'preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+    ]
+    if not bars:
+        parts.append(
+            f'<text x="{WIDTH / 2:.0f}" y="{height / 2 + 5:.0f}" text-anchor="middle" '
+            'class="chart-empty">No quantities to chart</text>'
+        )
+    for index, (label, value) in enumerate(bars):
+        y = TOP + index * (BAR_HEIGHT + GAP)
+        width = max(1.0, plot * value / biggest)
+        text_y = y + BAR_HEIGHT / 2 + 5
+        shown = format_quantity(value, unit)
+        parts.append(
+            f'<g class="bar"><title>{escape(label)}: {escape(shown)}</title>'
+            f'<text x="{LABEL_WIDTH - 8}" y="{text_y:.0f}" text-anchor="end" '
+            f'class="chart-label">{escape(_short(label))}</text>'
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" rx="3" '
+            f'class="chart-bar" fill="#1f6feb"/>'
+            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{text_y:.0f}" '
+            f'class="chart-value">{escape(shown)}</text></g>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -1,0 +1,18 @@
+"""Writes of projects: projects and members, model version uploads, the takeoff job."""
+
+from .projects import project_create, project_delete, project_member_set, project_update
+from .takeoff import JobProgress, job_progress_write, takeoff_job_enqueue, takeoff_job_run
+from .versions import UploadTooLargeError, model_version_create
+
+__all__ = [
+    "JobProgress",
+    "UploadTooLargeError",
+    "job_progress_write",
+    "model_version_create",
+    "project_create",
+    "project_delete",
+    "project_member_set",
+    "project_update",
+    "takeoff_job_enqueue",
+    "takeoff_job_run",
+]

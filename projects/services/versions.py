@@ -1,0 +1,86 @@
+"""Writes of model versions: storing an uploaded IFC file as the next version."""
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+
+from openaec.exceptions import ApplicationError
+
+from ..models import ModelVersion, Project
+from ..uploads import HEADER_PEEK_BYTES, NotAnIfcFile, format_bytes, sniff_header
+from .takeoff import takeoff_job_enqueue
+
+
+class UploadTooLargeError(ApplicationError):
+    """The uploaded file is over IFC_UPLOAD_MAX_BYTES."""
+
+    status_code = 413
+
+    def __init__(self) -> None:
+        limit = settings.IFC_UPLOAD_MAX_BYTES
+        super().__init__(
+            f"The file is larger than the upload limit of {format_bytes(limit)} ({limit} bytes)."
+        )
+
+
+def model_version_create(*, project: Project, user, upload: UploadedFile) -> ModelVersion:
+    """Store an uploaded IFC file as the project's next version and queue its takeoff.
+
+    The file is checked from its first bytes (a STEP header naming IFC2X3, IFC4 or IFC4X3,
+    or an ifczip); anything else is refused with a 400 before it is kept.
+    """
+    if upload is None:
+        raise ApplicationError("No file was uploaded: send it as the multipart field 'file'.")
+    if not upload.size:
+        raise ApplicationError("The uploaded file is empty.")
+    if upload.size > settings.IFC_UPLOAD_MAX_BYTES:
+        raise UploadTooLargeError()
+    header = _read_header(upload)
+    sha256 = getattr(upload, "sha256", None) or _sha256_of(upload)
+    filename = Path(upload.name or "model.ifc").name[:255]
+
+    version = ModelVersion(
+        project=project,
+        original_filename=filename,
+        sha256=sha256,
+        size=upload.size,
+        schema=header.schema,
+        uploaded_by=user,
+    )
+    # The file goes to storage before the row exists, so no lock is held while it is written.
+    version.file.save(filename, upload, save=False)
+    try:
+        with transaction.atomic():
+            Project.objects.select_for_update().filter(pk=project.pk).first()
+            last = project.model_versions.aggregate(last=Max("number"))["last"] or 0
+            version.number = last + 1
+            version.save()
+            takeoff_job_enqueue(version=version, user=user)
+    except BaseException:
+        version.file.delete(save=False)
+        raise
+    return version
+
+
+def _read_header(upload: UploadedFile):
+    upload.seek(0)
+    head = upload.read(HEADER_PEEK_BYTES)
+    upload.seek(0)
+    path = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else None
+    try:
+        return sniff_header(head, path=path)
+    except NotAnIfcFile as exc:
+        raise ApplicationError(str(exc)) from exc
+
+
+def _sha256_of(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

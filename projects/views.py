@@ -1,0 +1,337 @@
+"""HTML pages of BIM projects: list, detail, upload, job progress, takeoff, diff. No JavaScript."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openaec.exceptions import ApplicationError
+
+from . import selectors, services
+from .charts import format_quantity, horizontal_bar_chart
+from .forms import MemberForm, ModelUploadForm, ProjectForm, TakeoffFilterForm
+from .models import ROLE_RANK, ProjectRole
+from .takeoff_query import QUANTITIES, paginate, parse_diff_statuses, parse_takeoff_query
+from .uploads import declared_body_too_large, format_bytes, install_upload_handler
+
+JOB_REFRESH_SECONDS = 2
+QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
+
+
+def application_errors(view):
+    """Render an ApplicationError (404 unknown project, 403 access denied, 400...) as a page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return _error_page(request, exc)
+
+    return wrapper
+
+
+def _error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return render(
+        request,
+        "projects/error.html",
+        {"message": exc.message, "status": exc.status_code},
+        status=exc.status_code,
+    )
+
+
+def _can(role: str | None, needed: str) -> bool:
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[needed]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors
+def project_list_view(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            project = services.project_create(user=request.user, **form.cleaned_data)
+            messages.success(request, f"Project {project.name} created.")
+            return redirect("project-detail", slug=project.slug)
+        status = 400
+    projects = selectors.project_list_for_user(user=request.user)
+    return render(
+        request,
+        "projects/project_list.html",
+        {"projects": projects, "form": form, "can_create": request.user.can_edit},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+@application_errors
+def project_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
+    project, role = selectors.project_get_for_user(slug=slug, user=request.user)
+    versions = list(selectors.model_version_list(project=project))
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(project, role, versions, MemberForm()),
+    )
+
+
+def _detail_context(project, role, versions, member_form) -> dict:
+    latest = selectors.model_version_latest_jobs(versions=versions)
+    for version in versions:
+        version.latest_job = latest.get(version.pk)
+    return {
+        "project": project,
+        "role": role,
+        "members": selectors.project_member_list(project=project),
+        "versions": versions,
+        "can_upload": _can(role, ProjectRole.EDITOR),
+        "can_manage": _can(role, ProjectRole.ADMIN),
+        "member_form": member_form,
+    }
+
+
+@login_required
+@require_POST
+@application_errors
+def project_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
+    project, role = selectors.project_get_for_user(
+        slug=slug, user=request.user, min_role=ProjectRole.ADMIN
+    )
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        user = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
+        if user is None:
+            form.add_error("username", "No user has this username.")
+        else:
+            services.project_member_set(
+                project=project, user_id=user.pk, role=form.cleaned_data["role"]
+            )
+            messages.success(
+                request, f"{user.username} is now {form.cleaned_data['role']} on this project."
+            )
+            return redirect("project-detail", slug=project.slug)
+    versions = list(selectors.model_version_list(project=project))
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(project, role, versions, form),
+        status=400,
+    )
+
+
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def model_upload_view(request: HttpRequest, slug: str) -> HttpResponse:
+    # The upload handler must be in place before CSRF reads the body (Django's documented way:
+    # exempt the outer view, protect the inner one).
+    if request.method == "POST":
+        if declared_body_too_large(request):
+            # Refuse before anything (CSRF included) reads the body.
+            return _error_page(request, services.UploadTooLargeError())
+        install_upload_handler(request)
+    return _model_upload(request, slug)
+
+
+@csrf_protect
+@application_errors
+def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    project, _ = selectors.project_get_for_user(
+        slug=slug, user=request.user, min_role=ProjectRole.EDITOR
+    )
+    form = ModelUploadForm()
+    status = 200
+    if request.method == "POST":
+        form = ModelUploadForm(request.POST, request.FILES)
+        if request.ifc_upload_too_large:
+            raise services.UploadTooLargeError()
+        if form.is_valid():
+            try:
+                version = services.model_version_create(
+                    project=project, user=request.user, upload=form.cleaned_data["file"]
+                )
+            except services.UploadTooLargeError:
+                raise
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
+            else:
+                job = selectors.model_version_latest_job(version=version)
+                messages.success(
+                    request, f"Uploaded {version.original_filename} as version {version.number}."
+                )
+                return redirect("job-detail", job_id=job.pk)
+        status = 400
+    return render(
+        request,
+        "projects/model_upload.html",
+        {"project": project, "form": form, "limit": format_bytes(settings.IFC_UPLOAD_MAX_BYTES)},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+@application_errors
+def job_detail_view(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_get_for_user(job_id=job_id, user=request.user)
+    return render(
+        request,
+        "projects/job_detail.html",
+        {"job": job, "refresh_seconds": None if job.is_finished else JOB_REFRESH_SECONDS},
+    )
+
+
+def _non_empty(params: QueryDict) -> QueryDict:
+    """An HTML form sends blank inputs as `name=`; a blank filter means no filter."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [v for v in values if v.strip()]
+        if kept:
+            cleaned.setlist(key, kept)
+    return cleaned
+
+
+@login_required
+@require_http_methods(["GET"])
+@application_errors
+def takeoff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    params = _non_empty(request.GET)
+    query = parse_takeoff_query(params)
+    project, _ = selectors.project_get_for_user(slug=slug, user=request.user)
+    model_version = selectors.model_version_ready(project=project, number=version)
+    lines = selectors.takeoff_lines(version=model_version, query=query)
+    page = paginate(lines, query)
+    measure, chart = _material_chart(model_version, query)
+    base = [(k, v) for k, values in params.lists() if k != "page" for v in values]
+    versions = selectors.model_version_list(project=project).filter(state="ready")
+    return render(
+        request,
+        "projects/takeoff.html",
+        {
+            "project": project,
+            "version": model_version,
+            "query": query,
+            "form": TakeoffFilterForm(
+                initial={"group_by": query.group_by, **{k: v[0] for k, v in query.filters.items()}}
+            ),
+            "rows": _table_rows(page["results"], query.group_by),
+            "quantities": [(q, QUANTITY_UNITS[q]) for q in QUANTITIES],
+            "totals": _format_line(selectors.takeoff_totals(version=model_version, query=query)),
+            "page": page,
+            "next_url": _with_page(base, page["next"]),
+            "previous_url": _with_page(base, page["previous"]),
+            "csv_url": reverse(
+                "api-takeoff-csv",
+                kwargs={"slug": project.slug, "version": str(model_version.number)},
+            )
+            + (f"?{urlencode(base)}" if base else ""),
+            "chart": chart,
+            "chart_measure": measure,
+            "other_versions": [v for v in versions if v.pk != model_version.pk],
+        },
+    )
+
+
+def _material_chart(version, query) -> tuple[str, str]:
+    measure, unit, bars = selectors.takeoff_chart_by_material(version=version, query=query)
+    chart = horizontal_bar_chart(
+        bars,
+        unit=unit,
+        title=f"Largest {measure} by material, version {version.number}",
+        description=(
+            "; ".join(f"{label}: {format_quantity(value, unit)}" for label, value in bars)
+            or "The filtered elements have no quantities."
+        ),
+        chart_id="material-chart",
+    )
+    return measure, chart
+
+
+def _with_page(base: list[tuple[str, str]], page: int | None) -> str | None:
+    return None if page is None else "?" + urlencode([*base, ("page", str(page))])
+
+
+def _format_line(line: dict) -> dict:
+    cells = {}
+    for name in QUANTITIES:
+        value = line[name]
+        cells[name] = format_quantity(value, QUANTITY_UNITS[name], show_unit=False) if value else ""
+    return {**cells, "element_count": line["element_count"], "sources": ", ".join(line["sources"])}
+
+
+def _table_rows(lines: list[dict], group_by: tuple[str, ...]) -> list[dict]:
+    return [
+        {"key": [line[field] or "—" for field in group_by], **_format_line(line)} for line in lines
+    ]
+
+
+@login_required
+@require_http_methods(["GET"])
+@application_errors
+def takeoff_diff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    params = _non_empty(request.GET)
+    query = parse_takeoff_query(params)
+    against = params.get("against")
+    if not against:
+        raise ApplicationError("Say which version to compare with: ?against=<version>.")
+    statuses = parse_diff_statuses(params.get("status"))
+    project, _ = selectors.project_get_for_user(slug=slug, user=request.user)
+    new = selectors.model_version_ready(project=project, number=version)
+    old = selectors.model_version_ready(project=project, number=against)
+    lines = selectors.takeoff_diff(old=old, new=new, query=query)
+    summary = {
+        s: sum(1 for line in lines if line["status"] == s)
+        for s in ("added", "removed", "changed", "unchanged")
+    }
+    return render(
+        request,
+        "projects/takeoff_diff.html",
+        {
+            "project": project,
+            "new": new,
+            "old": old,
+            "query": query,
+            "summary": summary,
+            "rows": [
+                _diff_row(line, query.group_by) for line in lines if line["status"] in statuses
+            ],
+            "quantities": [(q, QUANTITY_UNITS[q]) for q in QUANTITIES],
+        },
+    )
+
+
+def _diff_row(line: dict, group_by: tuple[str, ...]) -> dict:
+    def fmt(values: dict | None, q: str) -> str:
+        value = (values or {}).get(q)
+        return format_quantity(value, QUANTITY_UNITS[q], show_unit=False) if value else ""
+
+    return {
+        "status": line["status"],
+        "key": [line[field] or "—" for field in group_by],
+        "cells": [
+            (
+                fmt(line["old"], q),
+                fmt(line["new"], q),
+                _signed(line["delta"].get(q), QUANTITY_UNITS[q]),
+            )
+            for q in QUANTITIES
+        ],
+    }
+
+
+def _signed(value: float | None, unit: str) -> str:
+    if not value:
+        return ""
+    text = format_quantity(abs(value), unit, show_unit=False)
+    return f"+{text}" if value > 0 else f"\u2212{text}"
