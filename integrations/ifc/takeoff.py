@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import geometry as geometry_module
-from .errors import EmptyModelError
+from .errors import EmptyModelError, TruncatedIfcError
 from .model_file import DEFAULT_MAX_EXPANDED_BYTES, checked_ifc_path, open_model
 from .quantities import NO_QUANTITIES
 from .reading import ElementRecord, read_elements
@@ -114,10 +114,18 @@ def take_off(
         # geometry iterator needs a fully parsed model (it crashes on a lazy one).
         model = open_model(ifc_path, lazy=geometry != "always")
         report(open_end, "opening")
-        scales = read_unit_scale(model, warnings)
-        records = read_elements(
-            model, scales, report.span(open_end, read_end, "reading quantities")
-        )
+        try:
+            scales = read_unit_scale(model, warnings)
+            records = read_elements(
+                model, scales, report.span(open_end, read_end, "reading quantities")
+            )
+        except (RuntimeError, AttributeError, TypeError, ValueError, IndexError) as exc:
+            # A record that parses but has nonsense arguments surfaces from IfcOpenShell only
+            # when read; the user needs to hear that the file is damaged, not a traceback.
+            raise TruncatedIfcError(
+                "The model contains a damaged record IfcOpenShell cannot read "
+                f"({type(exc).__name__}); export it again from the authoring tool."
+            ) from exc
         if not records:
             raise EmptyModelError(
                 "The model contains no building elements (walls, slabs, beams, ...) to take off."

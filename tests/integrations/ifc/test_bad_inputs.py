@@ -187,3 +187,16 @@ def test_ifc4x3_declared_without_addendum_is_read_as_ifc4x3(tmp_path, synthetic)
     assert result.schema == "IFC4X3"
     assert read_model_info(path).schema == "IFC4X3"
     assert len({r.global_id for r in result.elements}) == 40
+
+
+def test_a_record_with_garbage_arguments_is_a_takeoff_error(tmp_path):
+    from integrations.ifc import TakeoffError, take_off
+
+    path = tmp_path / "damaged.ifc"
+    path.write_bytes(
+        b"ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\nFILE_NAME('d','',(''),(''),'','','');\n"
+        b"FILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n#1=IFCWALL(\x00\xff\xfe);\nENDSEC;\nEND-ISO-10303-21;\n"
+    )
+    with pytest.raises(TakeoffError) as caught:
+        take_off(path, geometry="never")
+    assert caught.value.reason
