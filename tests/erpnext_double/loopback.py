@@ -263,9 +263,12 @@ class LoopbackDouble:
 
     # ------------------------------------------------------------------ internals
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, method: str | None = None) -> Fault | None:
         with self._lock:
             for fault in self._faults:
+                # inject(..., method="POST") limits a fault to one HTTP method.
+                if fault.extra.get("method") not in (None, method):
+                    continue
                 if fault.path_prefix is None or path.startswith(fault.path_prefix):
                     fault.hits += 1
                     if fault.times is not None:
@@ -345,6 +348,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def setup(self) -> None:
+        # Headers and body go out in two sends: without TCP_NODELAY every answer on a
+        # kept-alive connection waits ~40 ms for a delayed ACK (Nagle).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         context = self.server.double._ssl_context
         if context is not None:
             self.request.settimeout(5)
@@ -384,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with double._lock:
             double._requests.append(request)
-        fault = double._take_fault(request.path)
+        fault = double._take_fault(request.path, request.method)
         if fault is not None and fault.delay and double._stopping.wait(fault.delay):
             self._drop()
             return
