@@ -10,4 +10,6 @@ urlpatterns = [
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("auth/", include("openaec.accounts.api.urls")),
     path("", include("projects.api.urls")),
+    path("", include("erp.api.urls")),
+    path("", include("bom.api.urls")),
 ]

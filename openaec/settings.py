@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "openaec.accounts",
     "integrations",
     "projects",
+    "erp",
+    "bom",
 ]
 
 MIDDLEWARE = [
@@ -178,7 +180,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "") or BASE_DIR / "media")
 # A JSON body over 1 MiB is refused (uploads of IFC models have their own limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# IFC TAKEOFF
 IFC_UPLOAD_MAX_BYTES = int(os.environ.get("IFC_UPLOAD_MAX_BYTES", str(1024**3)))
+# An .ifczip may expand to at most this much (a zip bomb ends as a failed version).
+IFC_MAX_EXPANDED_BYTES = int(os.environ.get("IFC_MAX_EXPANDED_BYTES", str(IFC_UPLOAD_MAX_BYTES)))
+IFC_TAKEOFF_GEOMETRY = os.environ.get("IFC_TAKEOFF_GEOMETRY", "auto")
+if IFC_TAKEOFF_GEOMETRY not in {"auto", "never", "always"}:
+    raise ImproperlyConfigured("IFC_TAKEOFF_GEOMETRY must be auto, never or always")
+IFC_TAKEOFF_THREADS = int(os.environ.get("IFC_TAKEOFF_THREADS", "2"))
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-ssl-redirect

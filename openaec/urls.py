@@ -8,4 +8,6 @@ urlpatterns = [
     path("api/", include("openaec.api_urls")),
     path("", include("openaec.accounts.urls")),
     path("", include("projects.urls")),
+    path("", include("erp.urls")),
+    path("", include("bom.urls")),
 ]

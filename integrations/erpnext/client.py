@@ -83,6 +83,9 @@ class ErpnextClient:
             "Accept": "application/json",
         }
         self._redactions = tuple(s for s in (api_secret, api_key) if len(s) >= 4)
+        # HTTP requests sent by _request() (a 429 re-send counts twice); callers that report
+        # their round trips read it. urllib3's own retries of a GET on 502-504 are not seen here.
+        self.requests_made = 0
 
     def __repr__(self) -> str:
         return f"ErpnextClient(host={self._host!r})"
@@ -232,6 +235,7 @@ class ErpnextClient:
         attempts = 2 if method == "GET" and self._retries > 0 else 1
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
+            self.requests_made += 1
             try:
                 response = self._session.request(
                     method, url, params=params, json=json_body, headers=self._headers

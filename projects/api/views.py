@@ -111,7 +111,7 @@ class ProjectDetailApi(APIView):
             slug=slug, user=request.user, min_role=ProjectRole.ADMIN
         )
         data = _validated(self.InputSerializer, request.data)
-        project = services.project_update(project=project, **data)
+        project = services.project_update(project=project, actor=request.user, **data)
         return Response(ProjectOutputSerializer(project).data)
 
     @extend_schema(responses={204: None, 403: DetailSerializer, 404: DetailSerializer})

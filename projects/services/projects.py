@@ -63,8 +63,13 @@ def project_update(
     description: str | None = None,
     code: str | None = None,
     status: str | None = None,
+    actor=None,
 ) -> Project:
-    """Change the given fields (None leaves a field as it is, as in OpenAEC); the slug stays."""
+    """Change the given fields (None leaves a field as it is, as in OpenAEC); the slug stays.
+
+    A status change goes to the ERPNext link (erp app): recorded, and pushed after commit.
+    """
+    old_status = project.status
     changes = {"description": description, "code": code, "status": status}
     if name is not None:
         if not name.strip():
@@ -74,6 +79,12 @@ def project_update(
         if value is not None:
             setattr(project, field, value)
     project.save()
+    if project.status != old_status:
+        from erp.services import project_status_changed
+
+        project_status_changed(
+            project=project, old_status=old_status, new_status=project.status, actor=actor
+        )
     return project
 
 

@@ -133,12 +133,10 @@ def _takeoff_and_store(*, version: ModelVersion, job: Job, progress: JobProgress
     with _local_copy(version) as path:
         takeoff = take_off(
             path,
-            geometry=getattr(settings, "IFC_TAKEOFF_GEOMETRY", "auto"),
-            threads=getattr(settings, "IFC_TAKEOFF_THREADS", 2),
+            geometry=settings.IFC_TAKEOFF_GEOMETRY,
+            threads=settings.IFC_TAKEOFF_THREADS,
             progress=progress.takeoff_callback,
-            max_expanded_bytes=getattr(
-                settings, "IFC_MAX_EXPANDED_BYTES", settings.IFC_UPLOAD_MAX_BYTES
-            ),
+            max_expanded_bytes=settings.IFC_MAX_EXPANDED_BYTES,
         )
     elements = takeoff.elements
     progress(TAKEOFF_SHARE, f"Saving {len(elements)} elements")

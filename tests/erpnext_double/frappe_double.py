@@ -32,6 +32,8 @@ import base64
 import binascii
 import copy
 import datetime as dt
+import hashlib
+import hmac
 import html
 import json
 import re
@@ -40,6 +42,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
+
+import requests
 
 from tests.erpnext_double.loopback import Fault, LoopbackDouble, RecordedRequest, Reply
 
@@ -69,6 +73,18 @@ OPERATORS = (
     "between",
 )
 INSERT_MANY_LIMIT = 200
+WEBHOOK_SECRET_HEADER = "X-Frappe-Webhook-Signature"  # frappe/integrations/doctype/webhook
+# What the README's Webhook JSON template sends for a Project.
+WEBHOOK_FIELDS = (
+    "doctype",
+    "name",
+    "project_name",
+    "status",
+    "percent_complete",
+    "expected_start_date",
+    "expected_end_date",
+    "modified",
+)
 DEFAULT_PAGE_LENGTH = 20
 # Exception classes by HTTP status (frappe/exceptions.py), for injected statuses without a body.
 EXC_TYPE_BY_STATUS = {
@@ -220,6 +236,54 @@ class FrappeDouble(LoopbackDouble):
         with self._lock:
             doc = self._store.get(doctype, {}).get(name)
             return copy.deepcopy(doc) if doc is not None else None
+
+    def drop_project_default_company(self) -> None:
+        """Act like a site without a default Company: a Project must then name its company
+        (ERPNext's Project.company is mandatory; user or global defaults usually fill it)."""
+        with self._lock:
+            spec = self._specs["Project"]
+            spec.defaults = {k: v for k, v in spec.defaults.items() if k != "company"}
+
+    def set_doc(self, doctype: str, name: str, **changes: Any) -> dict[str, Any]:
+        """Change a stored document as a desk user saving it would (new ``modified``)."""
+        with self._lock:
+            return copy.deepcopy(self._update(doctype, name, changes, self.user))
+
+    def webhook_delivery(
+        self,
+        doctype: str,
+        name: str,
+        *,
+        secret: str | None,
+        fields: Sequence[str] = WEBHOOK_FIELDS,
+        data: Mapping[str, Any] | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """Body and headers of a Webhook delivery for a stored document, built and signed as
+        frappe/integrations/doctype/webhook/webhook.py does: the body is
+        ``json.dumps(data, default=str)``; with a secret, ``X-Frappe-Webhook-Signature`` is
+        base64(HMAC-SHA256(secret, json.dumps(data))). ``data`` replaces the document's fields.
+        """
+        if data is None:
+            doc = self.get_doc(doctype, name)
+            if doc is None:
+                raise KeyError(f"{doctype} {name} not found")
+            data = {key: doc.get(key) for key in fields}
+        headers: dict[str, str] = {}
+        if secret is not None:
+            signature = base64.b64encode(
+                hmac.new(
+                    secret.encode("utf8"), json.dumps(data).encode("utf8"), hashlib.sha256
+                ).digest()
+            )
+            headers[WEBHOOK_SECRET_HEADER] = signature.decode()
+        return json.dumps(data, default=str).encode(), headers
+
+    def send_webhook(
+        self, target_url: str, doctype: str, name: str, *, secret: str | None, **options: Any
+    ) -> requests.Response:
+        """POST a delivery to ``target_url`` the way Frappe's enqueue_webhook does (one try)."""
+        body, headers = self.webhook_delivery(doctype, name, secret=secret, **options)
+        return requests.request("POST", target_url, data=body, headers=headers, timeout=5)
 
     def register_stock_doctypes(self) -> None:
         """Register UOM, Item Group, Item and BOM (with BOM Item rows) as ERPNext defines them."""

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from erp.services.sites import erpnext_site_secrets_rotate
 from openaec.accounts.services import integration_secrets_rotate
 
 
@@ -13,10 +14,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = integration_secrets_rotate()
-        self.stdout.write(f"Re-encrypted {report.rotated} secret(s) with the current key.")
+        site_rotated, site_failures = erpnext_site_secrets_rotate()
+        self.stdout.write(
+            f"Re-encrypted {report.rotated} secret(s) with the current key"
+            f" (and {site_rotated} ERPNext webhook secret(s))."
+        )
+        problems = []
         if report.failed_usernames:
-            names = ", ".join(report.failed_usernames)
-            raise CommandError(
+            problems.append(
                 f"{len(report.failed_usernames)} user(s) have a secret that no key opens "
-                f"(left unchanged; they must enter it again): {names}"
+                f"(left unchanged; they must enter it again): {', '.join(report.failed_usernames)}"
             )
+        if site_failures:
+            problems.append(
+                "webhook secrets no key opens (generate new ones under ERPNext sites): "
+                + ", ".join(site_failures)
+            )
+        if problems:
+            raise CommandError("; ".join(problems))

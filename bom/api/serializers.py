@@ -1,0 +1,135 @@
+"""Shapes shared by the BOM API views."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from ..constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, QUANTITY_KINDS
+
+
+class RuleInputSerializer(serializers.Serializer):
+    """Rule fields; the services validate them once more (the one box every door shares)."""
+
+    class Meta:
+        ref_name = "BomRuleInput"
+
+    ifc_class = serializers.CharField(
+        max_length=MAX_PATTERN_LENGTH, required=False, allow_blank=True
+    )
+    type_name = serializers.CharField(
+        max_length=MAX_PATTERN_LENGTH, required=False, allow_blank=True
+    )
+    material = serializers.CharField(
+        max_length=MAX_PATTERN_LENGTH, required=False, allow_blank=True
+    )
+    item_code = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False)
+    item_name = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
+    quantity = serializers.ChoiceField(choices=QUANTITY_KINDS, required=False)
+    uom = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False)
+    waste_factor = serializers.DecimalField(max_digits=6, decimal_places=4, required=False)
+    unit_factor = serializers.DecimalField(max_digits=18, decimal_places=6, required=False)
+    rate = serializers.DecimalField(
+        max_digits=18, decimal_places=6, required=False, allow_null=True
+    )
+    priority = serializers.IntegerField(required=False)
+
+
+class RuleOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "BomRule"
+
+    id = serializers.IntegerField()
+    shared = serializers.BooleanField(source="is_shared")
+    project = serializers.SerializerMethodField()
+    ifc_class = serializers.CharField()
+    type_name = serializers.CharField()
+    material = serializers.CharField()
+    item_code = serializers.CharField()
+    item_name = serializers.CharField()
+    quantity = serializers.CharField()
+    uom = serializers.CharField()
+    waste_factor = serializers.FloatField()
+    unit_factor = serializers.FloatField()
+    rate = serializers.FloatField(allow_null=True)
+    priority = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_project(self, rule) -> str | None:
+        return rule.project.slug if rule.project_id else None
+
+
+class SyncInputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "BomSyncInput"
+
+    model_version = serializers.IntegerField(min_value=1)
+    create_missing_items = serializers.BooleanField(required=False, default=False)
+    submit = serializers.BooleanField(required=False, default=False)
+    assembly_item = serializers.CharField(
+        max_length=MAX_NAME_LENGTH, required=False, allow_blank=True
+    )
+    item_group = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
+
+
+class RunOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "BomSyncRun"
+
+    id = serializers.UUIDField()
+    url = serializers.SerializerMethodField()
+    project = serializers.CharField(source="project.slug")
+    model_version = serializers.IntegerField(source="model_version_number")
+    state = serializers.CharField()
+    outcome = serializers.CharField()
+    progress = serializers.IntegerField()
+    phase = serializers.CharField()
+    error = serializers.CharField()
+    started_by = serializers.CharField(source="username")
+    resumed_by = serializers.CharField(source="resumed_by.username", allow_null=True, default=None)
+    options = serializers.JSONField()
+    erpnext_site = serializers.CharField(source="erpnext_url")
+    erpnext_project = serializers.CharField()
+    assembly_item = serializers.CharField()
+    bom = serializers.CharField(source="bom_name")
+    bom_docstatus = serializers.IntegerField(allow_null=True)
+    documents = serializers.JSONField()
+    line_errors = serializers.JSONField()
+    http_requests = serializers.IntegerField()
+    reads = serializers.IntegerField()
+    writes = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    lines = serializers.SerializerMethodField()
+    unmapped = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_url(self, run) -> str:
+        return reverse("api-bom-run", kwargs={"slug": run.project.slug, "run_id": str(run.pk)})
+
+    def get_lines(self, run) -> int:
+        return len(run.plan.get("lines", []))
+
+    def get_unmapped(self, run) -> int:
+        return len(run.plan.get("unmapped", []))
+
+
+class RunDetailOutputSerializer(RunOutputSerializer):
+    class Meta:
+        ref_name = "BomSyncRunDetail"
+
+    unmapped_lines = serializers.JSONField(source="plan.unmapped", default=list)
+    rounding = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    def get_rounding(self, run) -> list:
+        return run.checkpoint.get("rounding", [])
+
+    def get_warnings(self, run) -> list:
+        return run.checkpoint.get("warnings", [])
+
+    def get_history(self, run) -> list:
+        return run.checkpoint.get("history", [])

@@ -1,0 +1,77 @@
+from django import forms
+
+from openaec.exceptions import ApplicationError
+
+from .constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH
+from .models import QuantityKind
+from .services import clean_rule_fields
+from .services.planning import clean_options
+
+
+class MappingRuleForm(forms.Form):
+    ifc_class = forms.CharField(
+        label="IFC class", max_length=MAX_PATTERN_LENGTH, required=False, initial="*"
+    )
+    type_name = forms.CharField(max_length=MAX_PATTERN_LENGTH, required=False, initial="*")
+    material = forms.CharField(max_length=MAX_PATTERN_LENGTH, required=False, initial="*")
+    item_code = forms.CharField(label="ERPNext item code", max_length=MAX_NAME_LENGTH)
+    item_name = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
+    quantity = forms.ChoiceField(choices=QuantityKind.choices)
+    uom = forms.CharField(label="UOM", max_length=MAX_NAME_LENGTH)
+    waste_factor = forms.CharField(required=False, initial="0", help_text="0.05 adds 5 %.")
+    unit_factor = forms.CharField(
+        required=False, initial="1", help_text="Multiplies the SI quantity (0.001: kg -> t)."
+    )
+    rate = forms.CharField(required=False, help_text="Rate per UOM, if known.")
+    priority = forms.IntegerField(initial=0, required=False, help_text="Higher is tried first.")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            # The same checks as the API's (services.clean_rule_fields).
+            return clean_rule_fields({k: v for k, v in data.items() if v is not None})
+        except ApplicationError as exc:
+            for name, messages in exc.extra.get("errors", {}).items():
+                self.add_error(name if name in self.fields else None, messages)
+            if not exc.extra.get("errors"):
+                raise forms.ValidationError(exc.message) from exc
+        return data
+
+
+class SyncForm(forms.Form):
+    model_version = forms.TypedChoiceField(coerce=int, label="Model version")
+    create_missing_items = forms.BooleanField(
+        required=False, label="Create missing Items in ERPNext"
+    )
+    submit = forms.BooleanField(required=False, label="Submit the BOM (else a draft)")
+    assembly_item = forms.CharField(
+        max_length=MAX_NAME_LENGTH, required=False, help_text="Blank: BIM-<project slug>."
+    )
+    item_group = forms.CharField(
+        max_length=MAX_NAME_LENGTH, required=False, help_text="For created Items."
+    )
+    company = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
+    currency = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
+
+    def __init__(self, *args, versions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model_version"].choices = [
+            (v.number, f"v{v.number} — {v.original_filename}") for v in versions
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        options = {k: v for k, v in data.items() if k != "model_version"}
+        try:
+            return {"model_version": data["model_version"], **clean_options(options)}
+        except ApplicationError as exc:
+            for name, messages in exc.extra.get("errors", {}).items():
+                self.add_error(name if name in self.fields else None, messages)
+        return data
+
+    def options(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "model_version"}

@@ -1,0 +1,128 @@
+"""Reads of mapping rules, takeoff lines for mapping, and BOM sync runs. Selectors never write."""
+
+import uuid
+
+from django.db.models import QuerySet
+
+from openaec.exceptions import NotFoundError
+from projects.models import ModelVersion, Project
+from projects.selectors import takeoff_lines
+from projects.takeoff_query import TakeoffQuery
+
+from . import mapping
+from .models import BomSyncRun, MappingRule
+
+# Rules
+
+
+def rule_list_for_project(*, project: Project) -> list[MappingRule]:
+    """The project's rules and the shared defaults, in the order the mapping tries them."""
+    rules = list(MappingRule.objects.for_project(project))
+    order = {rule.id: index for index, rule in enumerate(mapping.order_rules(_as_rules(rules)))}
+    return sorted(rules, key=lambda rule: order[rule.id])
+
+
+def shared_rule_list() -> QuerySet[MappingRule]:
+    """The shared defaults, highest priority first."""
+    return MappingRule.objects.shared().order_by("-priority", "id")
+
+
+def rule_get(*, rule_id, project: Project | None) -> MappingRule:
+    """One rule of the project (or a shared default when ``project`` is None)."""
+    try:
+        pk = int(str(rule_id))
+    except ValueError:
+        raise NotFoundError("Rule not found") from None
+    rule = MappingRule.objects.filter(pk=pk, project=project).first()
+    if rule is None:
+        raise NotFoundError("Rule not found")
+    return rule
+
+
+def mapping_rules_for(*, project: Project) -> list[mapping.Rule]:
+    """The rules that apply to the project, as the pure mapping takes them."""
+    return _as_rules(MappingRule.objects.for_project(project))
+
+
+def _as_rules(rules) -> list[mapping.Rule]:
+    return [
+        mapping.Rule(
+            id=rule.id,
+            item_code=rule.item_code,
+            uom=rule.uom,
+            quantity=rule.quantity,
+            ifc_class=rule.ifc_class,
+            type_name=rule.type_name,
+            material=rule.material,
+            waste_factor=float(rule.waste_factor),
+            unit_factor=float(rule.unit_factor),
+            rate=None if rule.rate is None else float(rule.rate),
+            priority=rule.priority,
+            shared=rule.project_id is None,
+            item_name=rule.item_name,
+        )
+        for rule in rules
+    ]
+
+
+# Takeoff
+
+
+def takeoff_mapping_lines(*, version: ModelVersion) -> list[mapping.Line]:
+    """The version's takeoff lines grouped by IFC class, type name and material."""
+    query = TakeoffQuery(group_by=mapping.KEY_FIELDS)
+    return [
+        mapping.Line(
+            ifc_class=line["ifc_class"],
+            type_name=line["type_name"],
+            material=line["material"],
+            count=line["count"] or 0.0,
+            length=line["length"],
+            area=line["area"],
+            volume=line["volume"],
+            weight=line["weight"],
+            element_count=line["element_count"],
+        )
+        for line in takeoff_lines(version=version, query=query)
+    ]
+
+
+# Runs
+
+
+def run_list(*, project: Project) -> QuerySet[BomSyncRun]:
+    """The project's sync runs, newest first."""
+    return project.bom_sync_runs.select_related("user", "resumed_by").order_by("-created_at")
+
+
+def run_get(*, project: Project, run_id) -> BomSyncRun:
+    """One sync run of the project."""
+    try:
+        pk = uuid.UUID(str(run_id))
+    except ValueError:
+        raise NotFoundError("Sync run not found") from None
+    run = run_list(project=project).filter(pk=pk).first()
+    if run is None:
+        raise NotFoundError("Sync run not found")
+    return run
+
+
+def run_active(*, project: Project) -> BomSyncRun | None:
+    """The project's queued or running sync, if any."""
+    return project.bom_sync_runs.filter(state__in=BomSyncRun.ACTIVE_STATES).first()
+
+
+def run_last_succeeded(
+    *, project: Project, erpnext_url: str, assembly_item: str
+) -> BomSyncRun | None:
+    """The newest successful sync of the project to this site and assembly item."""
+    return (
+        project.bom_sync_runs.filter(
+            state=BomSyncRun.State.SUCCEEDED,
+            erpnext_url=erpnext_url,
+            assembly_item=assembly_item,
+        )
+        .exclude(bom_name="")
+        .order_by("-finished_at")
+        .first()
+    )

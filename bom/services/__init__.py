@@ -1,0 +1,29 @@
+"""Writes and ERPNext actions of the BOM app (a package: rules, planning, the sync engine)."""
+
+from .rules import (
+    clean_rule_fields,
+    mapping_rule_create,
+    mapping_rule_delete,
+    mapping_rule_update,
+)
+from .sync import (
+    bom_preview,
+    bom_suggestions,
+    bom_sync_resume,
+    bom_sync_run_execute,
+    bom_sync_start,
+    require_sync_role,
+)
+
+__all__ = [
+    "bom_preview",
+    "bom_suggestions",
+    "bom_sync_resume",
+    "bom_sync_run_execute",
+    "bom_sync_start",
+    "clean_rule_fields",
+    "mapping_rule_create",
+    "mapping_rule_delete",
+    "mapping_rule_update",
+    "require_sync_role",
+]

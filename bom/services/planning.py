@@ -1,0 +1,145 @@
+"""From a project, a model version and the user's options to the Target of a sync."""
+
+from django.core.exceptions import ValidationError
+
+from openaec.exceptions import ApplicationError
+from projects.models import ModelVersion, Project
+
+from .. import selectors, validators
+from ..constants import ASSEMBLY_ITEM_PREFIX, DEFAULT_ITEM_GROUP, MAX_NAME_LENGTH
+from ..links import ProjectLink
+from ..mapping import BomLine, MappingResult, Source, map_lines
+from .engine import Target
+
+OPTION_FIELDS = (
+    "create_missing_items",
+    "submit",
+    "assembly_item",
+    "item_group",
+    "company",
+    "currency",
+)
+_BOOLEAN = {True: True, False: False, "true": True, "false": False, "1": True, "0": False}
+
+
+def clean_options(data: dict) -> dict:
+    """Sync options (the one box for API and form): two switches and optional ERPNext names."""
+    unknown = sorted(set(data) - set(OPTION_FIELDS))
+    if unknown:
+        raise ApplicationError(f"Unknown option(s): {', '.join(unknown)}.")
+    errors: dict[str, list[str]] = {}
+    options: dict = {}
+    for name in ("create_missing_items", "submit"):
+        raw = data.get(name, False)
+        key = raw.strip().lower() if isinstance(raw, str) else raw
+        if not isinstance(key, bool | str) or key not in _BOOLEAN:
+            errors[name] = ["Must be true or false."]
+        else:
+            options[name] = _BOOLEAN[key]
+    labels = {
+        "assembly_item": "Assembly item",
+        "item_group": "Item group",
+        "company": "Company",
+        "currency": "Currency",
+    }
+    for name, label in labels.items():
+        try:
+            options[name] = validators.clean_erpnext_name(
+                data.get(name), label=label, required=False
+            )
+        except ValidationError as exc:
+            errors[name] = list(exc.messages)
+    if errors:
+        detail = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
+        raise ApplicationError(detail, extra={"errors": errors})
+    return options
+
+
+def default_assembly_item(project: Project) -> str:
+    """The item a project's BOM is for, unless the user names one: BIM-<slug>."""
+    return f"{ASSEMBLY_ITEM_PREFIX}{project.slug}"[:MAX_NAME_LENGTH]
+
+
+def mapping_for(*, project: Project, version: ModelVersion) -> MappingResult:
+    """The version's takeoff lines through the rules that apply to the project."""
+    return map_lines(
+        selectors.mapping_rules_for(project=project),
+        selectors.takeoff_mapping_lines(version=version),
+    )
+
+
+def plan_as_json(result: MappingResult) -> dict:
+    """The mapping, stored with a run so a resume writes exactly what was planned."""
+    return {
+        "lines": [
+            {
+                "item_code": line.item_code,
+                "uom": line.uom,
+                "qty": line.qty,
+                "rate": line.rate,
+                "item_name": line.item_name,
+                "sources": [
+                    {
+                        **source.key,
+                        "rule_id": source.rule_id,
+                        "quantity": source.quantity,
+                        "base_qty": source.base,
+                        "qty": source.qty,
+                    }
+                    for source in line.sources
+                ],
+            }
+            for line in result.lines
+        ],
+        "unmapped": [
+            {
+                **item.key,
+                "reason": item.reason,
+                "rule_id": item.rule_id,
+                "element_count": item.element_count,
+                **item.quantities,
+            }
+            for item in result.unmapped
+        ],
+    }
+
+
+def lines_from_plan(plan: dict) -> tuple[BomLine, ...]:
+    """The BOM lines of a stored plan."""
+    return tuple(
+        BomLine(
+            item_code=line["item_code"],
+            uom=line["uom"],
+            qty=float(line["qty"]),
+            rate=line.get("rate"),
+            item_name=line.get("item_name") or "",
+            sources=[
+                Source(
+                    key={k: s.get(k) for k in ("ifc_class", "type_name", "material")},
+                    rule_id=s.get("rule_id"),
+                    quantity=s["quantity"],
+                    base=s["base_qty"],
+                    qty=s["qty"],
+                )
+                for s in line.get("sources", [])
+            ],
+        )
+        for line in plan.get("lines", [])
+    )
+
+
+def target_for(
+    *, project: Project, options: dict, link: ProjectLink | None, lines: tuple[BomLine, ...]
+) -> Target:
+    """The BOM a sync aims at: the options first, then the ERPNext link, then defaults."""
+    return Target(
+        assembly_item=options.get("assembly_item") or default_assembly_item(project),
+        assembly_item_name=project.name[:MAX_NAME_LENGTH],
+        lines=lines,
+        item_group=options.get("item_group") or DEFAULT_ITEM_GROUP,
+        company=options.get("company") or (link.company if link else ""),
+        currency=options.get("currency") or "",
+        erpnext_project=link.erpnext_project if link else "",
+        submit=bool(options.get("submit")),
+        create_missing_items=bool(options.get("create_missing_items")),
+    )

@@ -1,0 +1,267 @@
+"""HTML pages of the BOM: rules, suggestions, preview, sync runs. Plain forms, no JavaScript."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openaec.exceptions import AccessDeniedError, ApplicationError
+from projects.models import ROLE_RANK, ProjectRole
+from projects.selectors import model_version_list, project_get_for_user
+
+from . import selectors, services
+from .forms import MappingRuleForm, SyncForm
+
+RUN_REFRESH_SECONDS = 2
+RULE_FIELDS = list(MappingRuleForm.base_fields)
+
+
+def application_errors(view):
+    """Render an ApplicationError (404, 403, 409, 502...) as a page with its message."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return render(
+                request,
+                "projects/error.html",
+                {"message": exc.message, "status": exc.status_code},
+                status=exc.status_code,
+            )
+
+    return wrapper
+
+
+def _can_write(user, role: str | None) -> bool:
+    return (
+        role is not None
+        and ROLE_RANK[role] >= ROLE_RANK[ProjectRole.EDITOR]
+        and bool(user.can_edit)
+    )
+
+
+def _ready_versions(project):
+    return list(model_version_list(project=project).filter(state="ready"))
+
+
+def _overview(request, project, role, *, rule_form=None, sync_form=None, status=200):
+    versions = _ready_versions(project)
+    return render(
+        request,
+        "bom/overview.html",
+        {
+            "project": project,
+            "role": role,
+            "can_write": _can_write(request.user, role),
+            "rules": selectors.rule_list_for_project(project=project),
+            "rule_form": rule_form or MappingRuleForm(),
+            "sync_form": sync_form
+            or SyncForm(
+                versions=versions,
+                initial={"model_version": versions[0].number if versions else None},
+            ),
+            "has_versions": bool(versions),
+            "runs": selectors.run_list(project=project)[:20],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors
+def bom_overview_view(request: HttpRequest, slug: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    if request.method == "GET":
+        return _overview(request, project, role)
+    if not _can_write(request.user, role):
+        raise AccessDeniedError("Access denied: changing rules needs the editor or admin role.")
+    form = MappingRuleForm(request.POST)
+    if form.is_valid():
+        rule = services.mapping_rule_create(
+            user=request.user, project=project, data=form.cleaned_data
+        )
+        messages.success(request, f"Rule for {rule.item_code} added.")
+        return redirect("bom", slug=project.slug)
+    return _overview(request, project, role, rule_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors
+def bom_rule_edit_view(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    rule = selectors.rule_get(rule_id=rule_id, project=project)
+    return _rule_edit(request, rule, can_write=_can_write(request.user, role), back=project)
+
+
+def _rule_edit(request, rule, *, can_write: bool, back) -> HttpResponse:
+    if request.method == "POST":
+        if not can_write:
+            raise AccessDeniedError("Access denied: your role does not allow changing rules.")
+        form = MappingRuleForm(request.POST)
+        if form.is_valid():
+            services.mapping_rule_update(user=request.user, rule=rule, data=form.cleaned_data)
+            messages.success(request, f"Rule for {rule.item_code} saved.")
+            return redirect("bom", slug=back.slug) if back else redirect("bom-shared-rules")
+        status = 400
+    else:
+        form = MappingRuleForm(initial={name: getattr(rule, name) for name in RULE_FIELDS})
+        status = 200
+    return render(
+        request,
+        "bom/rule_form.html",
+        {"rule": rule, "form": form, "project": back, "can_write": can_write},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+@application_errors
+def bom_rule_delete_view(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    if not _can_write(request.user, role):
+        raise AccessDeniedError("Access denied: changing rules needs the editor or admin role.")
+    rule = selectors.rule_get(rule_id=rule_id, project=project)
+    services.mapping_rule_delete(user=request.user, rule=rule)
+    messages.success(request, f"Rule for {rule.item_code} deleted.")
+    return redirect("bom", slug=project.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors
+def shared_rules_view(request: HttpRequest) -> HttpResponse:
+    form = MappingRuleForm()
+    status = 200
+    if request.method == "POST":
+        form = MappingRuleForm(request.POST)
+        if form.is_valid():
+            rule = services.mapping_rule_create(
+                user=request.user, project=None, data=form.cleaned_data
+            )
+            messages.success(request, f"Shared rule for {rule.item_code} added.")
+            return redirect("bom-shared-rules")
+        status = 400
+    return render(
+        request,
+        "bom/shared_rules.html",
+        {"rules": selectors.shared_rule_list(), "form": form, "can_write": request.user.is_admin},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors
+def shared_rule_edit_view(request: HttpRequest, rule_id: str) -> HttpResponse:
+    rule = selectors.rule_get(rule_id=rule_id, project=None)
+    return _rule_edit(request, rule, can_write=request.user.is_admin, back=None)
+
+
+@login_required
+@require_POST
+@application_errors
+def shared_rule_delete_view(request: HttpRequest, rule_id: str) -> HttpResponse:
+    rule = selectors.rule_get(rule_id=rule_id, project=None)
+    services.mapping_rule_delete(user=request.user, rule=rule)
+    messages.success(request, f"Shared rule for {rule.item_code} deleted.")
+    return redirect("bom-shared-rules")
+
+
+# Preview, sync, runs
+
+
+def _sync_form(request, project):
+    form = SyncForm(request.POST, versions=_ready_versions(project))
+    return form, form.is_valid()
+
+
+@login_required
+@require_POST
+@application_errors
+def bom_preview_view(request: HttpRequest, slug: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    form, valid = _sync_form(request, project)
+    if not valid:
+        return _overview(request, project, role, sync_form=form, status=400)
+    preview = services.bom_preview(
+        project=project,
+        user=request.user,
+        model_version=form.cleaned_data["model_version"],
+        options=form.options(),
+    )
+    return render(
+        request,
+        "bom/preview.html",
+        {"project": project, "preview": preview, "form": form, "can_write": True},
+    )
+
+
+@login_required
+@require_POST
+@application_errors
+def bom_sync_view(request: HttpRequest, slug: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    form, valid = _sync_form(request, project)
+    if not valid:
+        return _overview(request, project, role, sync_form=form, status=400)
+    run = services.bom_sync_start(
+        project=project,
+        user=request.user,
+        model_version=form.cleaned_data["model_version"],
+        options=form.options(),
+    )
+    messages.success(request, "BOM sync queued.")
+    return redirect("bom-run", slug=project.slug, run_id=run.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+@application_errors
+def bom_run_view(request: HttpRequest, slug: str, run_id: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    run = selectors.run_get(project=project, run_id=run_id)
+    return render(
+        request,
+        "bom/run_detail.html",
+        {
+            "project": project,
+            "run": run,
+            "can_write": _can_write(request.user, role),
+            "refresh_seconds": None if run.is_finished else RUN_REFRESH_SECONDS,
+        },
+    )
+
+
+@login_required
+@require_POST
+@application_errors
+def bom_run_resume_view(request: HttpRequest, slug: str, run_id: str) -> HttpResponse:
+    project, _ = project_get_for_user(slug=slug, user=request.user)
+    run = selectors.run_get(project=project, run_id=run_id)
+    services.bom_sync_resume(run=run, user=request.user)
+    messages.success(request, "BOM sync queued again.")
+    return redirect("bom-run", slug=project.slug, run_id=run.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+@application_errors
+def bom_suggestions_view(request: HttpRequest, slug: str) -> HttpResponse:
+    project, role = project_get_for_user(slug=slug, user=request.user)
+    number = request.GET.get("model_version")
+    if not number:
+        raise ApplicationError("Say which model version: ?model_version=<number>.")
+    found = services.bom_suggestions(project=project, user=request.user, model_version=number)
+    return render(
+        request,
+        "bom/suggestions.html",
+        {"project": project, "found": found, "can_write": _can_write(request.user, role)},
+    )

@@ -1,0 +1,59 @@
+"""Reads of ERPNext links, sites and the status history. Selectors never write."""
+
+from django.db.models import QuerySet
+
+from openaec.exceptions import NotFoundError
+from projects.models import Project, ProjectRole
+from projects.selectors import project_get_for_user
+
+from .models import ErpnextProjectLink, ErpnextSite, ProjectStatusChange
+from .services.state import require_erp_writer
+
+
+def erp_project_get(*, slug: str, user, write: bool = False) -> tuple[Project, str]:
+    """The project and the user's role on it, for reading (viewer) or ERP writes.
+
+    Writes need an editor or admin role on the project and a global role that is not viewer;
+    the checks come in that order, so an unknown slug is still 404 and a stranger 403.
+    """
+    project, role = project_get_for_user(
+        slug=slug, user=user, min_role=ProjectRole.EDITOR if write else ProjectRole.VIEWER
+    )
+    if write:
+        require_erp_writer(user)
+    return project, role
+
+
+def project_link_find(*, project: Project) -> ErpnextProjectLink | None:
+    """The project's link with its site, or None."""
+    return (
+        ErpnextProjectLink.objects.select_related("site", "project", "linked_by")
+        .filter(project=project)
+        .first()
+    )
+
+
+def project_link_get(*, project: Project) -> ErpnextProjectLink:
+    """The project's link, or 404 "Project is not linked to ERPNext"."""
+    link = project_link_find(project=project)
+    if link is None:
+        raise NotFoundError("Project is not linked to ERPNext")
+    return link
+
+
+def project_status_history(*, project: Project) -> QuerySet[ProjectStatusChange]:
+    """The project's status changes, newest first, with their actors."""
+    return ProjectStatusChange.objects.filter(project=project).select_related("actor")
+
+
+def erpnext_site_list() -> QuerySet[ErpnextSite]:
+    """Every ERPNext site known here, by URL."""
+    return ErpnextSite.objects.order_by("url")
+
+
+def erpnext_site_get(*, site_id) -> ErpnextSite:
+    """One site by id, or 404."""
+    site = ErpnextSite.objects.filter(pk=site_id).first() if str(site_id).isdigit() else None
+    if site is None:
+        raise NotFoundError("ERPNext site not found")
+    return site
