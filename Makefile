@@ -23,7 +23,7 @@ migrate: $(STAMP)
 run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ (first time: $(BIN)/python manage.py createsuperuser, or register at /register)"
 	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=true $(BIN)/python manage.py db_worker --queue-name default & \
+	DEBUG=true $(BIN)/python manage.py db_worker --no-reload & \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: $(STAMP)
