@@ -6,12 +6,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 
-from erp.normalise import normalise_site_url
+from erp.services.clients import client_for as erp_client_for
 from integrations.erpnext.client import ErpnextClient
-from integrations.netguard import UrlRejected
-from integrations.policy import outbound_policy
-from openaec.accounts.services import erpnext_credentials
-from openaec.exceptions import ApplicationError, ConflictError
 from projects.models import Project
 
 
@@ -22,10 +18,6 @@ class ProjectLink:
     erpnext_project: str  # the Project's name (PROJ-0001), what BOM.project links to
     site_url: str
     company: str = ""
-
-
-class SiteMismatchError(ConflictError):
-    """The user's own ERPNext is another site than the one the project is linked to."""
 
 
 def project_link(*, project: Project) -> ProjectLink | None:
@@ -41,25 +33,8 @@ def project_link(*, project: Project) -> ProjectLink | None:
 
 
 def client_for(*, user, link: ProjectLink | None) -> tuple[ErpnextClient, str]:
-    """A client with the user's own credentials and its normalised site URL.
+    """A client with the user's own credentials; for a linked project, only on the link's site.
 
-    When the project is linked, the user's ERPNext must be the link's site (409 otherwise):
-    nobody writes a BOM for a linked Project through credentials for another ERPNext.
+    Nobody writes a BOM for a linked Project through credentials for another ERPNext (409).
     """
-    url, key, secret = erpnext_credentials(user=user)
-    try:
-        site_url = normalise_site_url(url)
-    except UrlRejected as exc:
-        raise ApplicationError(f"Your ERPNext URL is not usable: {exc}") from exc
-    if link is not None and link.site_url != site_url:
-        raise SiteMismatchError(
-            f"This project is linked to the ERPNext site {link.site_url}, but your ERPNext "
-            f"settings point to {site_url}. Only a user whose own ERPNext credentials are for "
-            f"{link.site_url} can sync its BOM.",
-            extra={"erpnext_site": link.site_url, "your_erpnext_site": site_url},
-        )
-    try:
-        client = ErpnextClient(url, key, secret, policy=outbound_policy())
-    except (ValueError, UrlRejected) as exc:  # the message never repeats the key or secret
-        raise ApplicationError(f"Your ERPNext settings are not usable: {exc}") from exc
-    return client, site_url
+    return erp_client_for(user=user, linked_site=link.site_url if link else None)

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from openaec.exceptions import NotFoundError
+from openaec.parsers import whole_number
 from projects.models import Project, ProjectRole
 from projects.selectors import project_get_for_user
 
@@ -53,7 +54,8 @@ def erpnext_site_list() -> QuerySet[ErpnextSite]:
 
 def erpnext_site_get(*, site_id) -> ErpnextSite:
     """One site by id, or 404."""
-    site = ErpnextSite.objects.filter(pk=site_id).first() if str(site_id).isdigit() else None
+    pk = whole_number(site_id, max_digits=18)
+    site = ErpnextSite.objects.filter(pk=pk).first() if pk is not None else None
     if site is None:
         raise NotFoundError("ERPNext site not found")
     return site

@@ -3,7 +3,13 @@
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -54,6 +60,16 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
         exc = exceptions.ParseError(f"Request body too large: the limit is {limit} KiB.")
+    elif isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        exc = exceptions.ParseError(f"Too many parameters: the limit is {limit}.")
+    elif isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        exc = exceptions.ParseError(f"Too many files: the limit is {limit}.")
+    elif isinstance(exc, SuspiciousOperation):
+        # Django answers these 400 outside DRF; inside a DRF view they would be a 500.
+        logger.warning("Refused a malformed request: %s", type(exc).__name__)
+        exc = exceptions.ParseError("Malformed request.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

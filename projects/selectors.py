@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Count, Q, QuerySet, Sum
 
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
+from openaec.parsers import whole_number
 
 from .models import (
     ROLE_RANK,
@@ -67,9 +68,10 @@ def model_version_list(*, project: Project) -> QuerySet[ModelVersion]:
 def parse_version_number(raw) -> int:
     """A version number from a URL or query string; anything else is a 400."""
     text = str(raw).strip()
-    if not text.isdigit() or int(text) < 1 or len(text) > 9:
-        raise ApplicationError(f"Model version must be a positive whole number, not {text!r}.")
-    return int(text)
+    number = whole_number(text)
+    if number is None or number < 1:
+        raise ApplicationError(f"Model version must be a positive whole number, not {text[:40]!r}.")
+    return number
 
 
 def model_version_get(*, project: Project, number) -> ModelVersion:

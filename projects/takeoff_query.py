@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from openaec.exceptions import ApplicationError
+from openaec.parsers import whole_number
 
 GROUP_FIELDS = (
     "ifc_class",
@@ -73,7 +74,7 @@ def parse_takeoff_query(params, *, allow: frozenset[str] = frozenset()) -> Takeo
             f"Filters: {', '.join(FILTER_FIELDS)}; also group_by, page, page_size."
         )
     for value in params.getlist("layer"):
-        if not value.strip().isdigit() or len(value.strip()) > 4:
+        if whole_number(value, max_digits=4) is None:
             raise ApplicationError(f"layer must be a layer index (0, 1, 2...), not {value!r}.")
     return TakeoffQuery(
         group_by=parse_group_by(",".join(params.getlist("group_by"))),
@@ -102,9 +103,9 @@ def _positive_int(raw, name: str, *, default: int, maximum: int | None = None) -
     if raw is None or str(raw).strip() == "":
         return default
     text = str(raw).strip()
-    if not text.isdigit() or int(text) < 1 or len(text) > 9:
-        raise ApplicationError(f"{name} must be a positive whole number, not {text!r}.")
-    value = int(text)
+    value = whole_number(text)
+    if value is None or value < 1:
+        raise ApplicationError(f"{name} must be a positive whole number, not {text[:40]!r}.")
     if maximum is not None and value > maximum:
         raise ApplicationError(f"{name} may be at most {maximum}.")
     return value

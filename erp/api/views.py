@@ -18,6 +18,7 @@ from erp.constants import (
 from openaec.accounts.api.serializers import DetailSerializer
 from openaec.accounts.permissions import IsEditorOrAdmin
 from openaec.exceptions import AccessDeniedError, ApplicationError
+from openaec.parsers import whole_number
 
 from .serializers import (
     LinkOutputSerializer,
@@ -39,11 +40,10 @@ def _validated(serializer_class, data) -> dict:
 
 
 def _page_params(request, *, default_size: int, max_size: int) -> tuple[int, int]:
-    raw_page = request.query_params.get("page") or "1"
-    raw_size = request.query_params.get("page_size") or str(default_size)
-    if not (raw_page.isdigit() and raw_size.isdigit()):
-        raise ApplicationError("page and page_size must be whole numbers.")
-    page, size = int(raw_page), int(raw_size)
+    page = whole_number(request.query_params.get("page") or "1")
+    size = whole_number(request.query_params.get("page_size") or str(default_size))
+    if page is None or size is None:
+        raise ApplicationError("page and page_size must be whole numbers (at most 9 digits).")
     if page < 1 or not 1 <= size <= max_size:
         raise ApplicationError(f"page must be 1 or more and page_size 1 to {max_size}.")
     return page, size

@@ -21,7 +21,6 @@ from integrations.policy import outbound_policy
 from openaec.accounts.services import erpnext_credentials
 from openaec.exceptions import ApplicationError, ConflictError, NotFoundError, UpstreamError
 
-from ..models import ErpnextSite
 from ..normalise import normalise_site_url
 
 
@@ -42,23 +41,23 @@ def user_site_url(*, user) -> str:
         raise ApplicationError(f"Your ERPNext URL is not usable: {exc}") from exc
 
 
-def client_for(*, user, site: ErpnextSite | None = None) -> tuple[ErpnextClient, str]:
+def client_for(*, user, linked_site: str | None = None) -> tuple[ErpnextClient, str]:
     """A client with the user's own credentials, and its normalised site URL.
 
-    With `site`, the user's ERPNext must be that site: nobody acts on a link through
-    credentials for another ERPNext (409), and never through someone else's.
+    With `linked_site` (the URL of a link's site), the user's ERPNext must be that site: nobody
+    acts on a link through credentials for another ERPNext (409), nor through someone else's.
     """
     url, key, secret = erpnext_credentials(user=user)
     try:
         site_url = normalise_site_url(url)
     except UrlRejected as exc:
         raise ApplicationError(f"Your ERPNext URL is not usable: {exc}") from exc
-    if site is not None and site.url != site_url:
+    if linked_site is not None and linked_site != site_url:
         raise SiteMismatchError(
-            f"This project is linked to the ERPNext site {site.url}, but your ERPNext settings "
+            f"This project is linked to the ERPNext site {linked_site}, but your ERPNext settings "
             f"point to {site_url}. Only a user whose own ERPNext credentials are for "
-            f"{site.url} can do this.",
-            extra={"erpnext_site": site.url, "your_erpnext_site": site_url},
+            f"{linked_site} can do this.",
+            extra={"erpnext_site": linked_site, "your_erpnext_site": site_url},
         )
     try:
         client = ErpnextClient(url, key, secret, policy=outbound_policy())

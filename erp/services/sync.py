@@ -71,7 +71,7 @@ def project_link_pull(*, project: Project, user) -> SyncOutcome:
 
 
 def _pull(*, link: ErpnextProjectLink, user, source: str, actor) -> SyncOutcome:
-    client, site_url = client_for(user=user, site=link.site)
+    client, site_url = client_for(user=user, linked_site=link.site.url)
     with client, erpnext_errors(site_url=site_url, doc=link.erpnext_project):
         doc = client.get_doc(PROJECT_DOCTYPE, link.erpnext_project)
     state = remote_state_from_erpnext(doc, site_url=site_url)
@@ -97,7 +97,7 @@ def _push(*, link: ErpnextProjectLink, user, actor, note: str = "") -> SyncOutco
     """
     project_status = Project.objects.values_list("status", flat=True).get(pk=link.project_id)
     desired = ERPNEXT_STATUS_BY_BIM[project_status]
-    client, site_url = client_for(user=user, site=link.site)
+    client, site_url = client_for(user=user, linked_site=link.site.url)
     with client, erpnext_errors(site_url=site_url, doc=link.erpnext_project):
         before = remote_state_from_erpnext(
             client.get_doc(PROJECT_DOCTYPE, link.erpnext_project), site_url=site_url

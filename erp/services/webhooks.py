@@ -126,7 +126,7 @@ def erpnext_webhook_receive(*, token: str, body: bytes, signature: str | None) -
 def _parse(body: bytes):
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApplicationError("The delivery body is not JSON.") from exc
     if not isinstance(payload, dict):
         raise ApplicationError("The delivery body is not a JSON object.")

@@ -1,5 +1,6 @@
 """Writes and cross-system actions for accounts: registration, tokens, integration settings."""
 
+import hashlib
 import logging
 import secrets
 import uuid
@@ -65,7 +66,7 @@ class UndecryptableSettingError(ApplicationError):
 
 
 def user_register(*, username: str, email: str, password: str) -> User:
-    """Create a user; the very first one becomes admin, later ones viewers."""
+    """Create a user; the very first one becomes admin (and superuser), later ones viewers."""
     if not settings.ALLOW_REGISTRATION:
         raise RegistrationClosedError()
     username = username.strip()
@@ -84,10 +85,12 @@ def user_register(*, username: str, email: str, password: str) -> User:
             )
             if taken:
                 raise ApplicationError("Username or email already taken")
-            role = Role.VIEWER if User.objects.exists() else Role.ADMIN
-            return User.objects.create_user(
-                username=username, email=email, password=password, role=role
-            )
+            if User.objects.exists():
+                return User.objects.create_user(
+                    username=username, email=email, password=password, role=Role.VIEWER
+                )
+            # The first account administers the server, the Django admin included.
+            return User.objects.create_superuser(username=username, email=email, password=password)
     except IntegrityError as exc:
         raise ApplicationError("Username or email already taken") from exc
 
@@ -101,7 +104,10 @@ def _lock_users_table() -> None:
 
 
 def _failure_keys(*, client_ip: str, username: str) -> list[str]:
-    return [f"login-fail:ip:{client_ip}", f"login-fail:user:{username.strip().lower()}"]
+    # Hashed: a username is whatever a client typed (NUL bytes, surrogates, 10,000 characters),
+    # and a cache key has to be storable by every cache backend.
+    name = username.strip().lower().encode("utf-8", "surrogatepass")
+    return [f"login-fail:ip:{client_ip}", f"login-fail:user:{hashlib.sha256(name).hexdigest()}"]
 
 
 def login_wait_seconds(*, client_ip: str, username: str) -> int | None:

@@ -34,6 +34,9 @@ def test_first_registered_user_is_admin_and_later_ones_viewers():
     assert first.json()["role"] == "admin"
     assert second.json()["role"] == "viewer"
     assert User.objects.get(username="bob").check_password(PASSWORD)
+    ada, bob = User.objects.get(username="ada"), User.objects.get(username="bob")
+    assert ada.is_staff and ada.is_superuser, "the first account can open /admin/"
+    assert not (bob.is_staff or bob.is_superuser)
 
 
 @pytest.mark.parametrize("path", ["/api/auth/register", "/api/auth/register/"])
@@ -297,3 +300,15 @@ def test_inactive_users_token_is_refused(editor):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {new.raw}")
     assert client.get("/api/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize("username", ["x" * 300, "a\x00b", "two words\n"])
+def test_failed_token_login_with_any_username_keeps_a_valid_cache_key(db, recwarn, username):
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    response = APIClient().post(
+        "/api/auth/token", {"username": username, "password": "wrong"}, format="json"
+    )
+
+    assert response.status_code in (400, 401)
+    assert not [w for w in recwarn if issubclass(w.category, CacheKeyWarning)]

@@ -271,3 +271,21 @@ def test_history_pages_newest_first(erp, linked, api_client_for):
     assert [r["new_value"] for r in body["results"]] == ["30", "20"]
     assert body["results"][0]["source"] == "pull"
     assert body["results"][0]["actor"] == linked.linked_by.username
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "99999999999999999999"},  # past any database's OFFSET
+        {"page": "1" * 5000},  # past int()'s 4,300-digit limit
+        {"page": "\u00b2"},  # str.isdigit() says yes, int() says no
+        {"page_size": "\u00b2"},
+    ],
+)
+def test_history_with_unusable_page_is_400(linked, editor, api_client_for, params):
+    response = api_client_for(editor).get(
+        f"/api/projects/{linked.project.slug}/erpnext/history", params
+    )
+
+    assert response.status_code == 400
+    assert "whole numbers" in response.json()["detail"]

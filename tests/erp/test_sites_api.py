@@ -1,5 +1,7 @@
 """ERPNext sites and their webhook secrets: admins only, the secret shown once, stored encrypted."""
 
+import pytest
+
 from erp.models import ErpnextSite
 from integrations.crypto import decrypt_secret
 
@@ -147,3 +149,13 @@ def test_undecryptable_webhook_secret_refuses_deliveries_and_is_listed(erp, webh
     assert response.status_code == 403
     assert "cannot be decrypted" in response.json()["detail"]
     assert erpnext_site_secrets_rotate() == (0, [webhook_site.url])
+
+
+@pytest.mark.parametrize("site_id", ["1" * 5000, "99999999999999999999"])
+def test_unusable_site_id_is_404(linked, admin_user, api_client_for, site_id):
+    response = api_client_for(admin_user).post(
+        f"/api/erpnext/sites/{site_id}/webhook-secret", {}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "ERPNext site not found"}

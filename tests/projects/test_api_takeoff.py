@@ -392,3 +392,32 @@ def test_model_without_quantity_sets_is_measured_from_geometry(
     assert {tuple(line["sources"]) for line in results} == {("geometry",)}
     _assert_same_lines(results, _expected_lines(path, ("ifc_class",)), ("ifc_class",))
     assert all(line["volume"] > 0 for line in results)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "\u00b2"},  # str.isdigit() says yes, int() says no
+        {"page": "1" * 5000},  # past int()'s 4,300-digit limit
+        {"page_size": "\u00b2"},
+        {"page": "99999999999999999999"},
+        {"layer": "\u00b2"},
+    ],
+)
+def test_non_ascii_or_overlong_numbers_in_query_are_400(
+    project, editor, synthetic_ifc, ready_version, api_client_for, params
+):
+    ready_version(synthetic_ifc(elements=4))
+
+    response = api_client_for(editor).get(_url(project), params)
+
+    assert response.status_code == 400
+    assert len(response.json()["detail"]) < 300
+
+
+@pytest.mark.parametrize("version", ["\u00b2", "1" * 5000, "99999999999999999999"])
+def test_non_ascii_or_overlong_version_in_path_is_400(project, editor, api_client_for, version):
+    response = api_client_for(editor).get(_url(project, version=version))
+
+    assert response.status_code == 400
+    assert "Model version must be a positive whole number" in response.json()["detail"]
