@@ -190,6 +190,8 @@ IFC_TAKEOFF_GEOMETRY = os.environ.get("IFC_TAKEOFF_GEOMETRY", "auto")
 if IFC_TAKEOFF_GEOMETRY not in {"auto", "never", "always"}:
     raise ImproperlyConfigured("IFC_TAKEOFF_GEOMETRY must be auto, never or always")
 IFC_TAKEOFF_THREADS = int(os.environ.get("IFC_TAKEOFF_THREADS", "2"))
+# A running job whose worker wrote no progress for this long is shown as stalled and may be rerun.
+JOB_STALL_SECONDS = int(os.environ.get("JOB_STALL_SECONDS", "900"))
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-ssl-redirect

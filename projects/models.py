@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ProjectRole(models.TextChoices):
@@ -225,6 +226,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it."
+    )
 
     objects = JobQuerySet.as_manager()
 
@@ -242,3 +246,11 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         """Succeeded or failed: nothing more will change."""
         return self.state in {self.State.SUCCEEDED, self.State.FAILED}
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has not written progress for JOB_STALL_SECONDS (it died)."""
+        last_sign = self.heartbeat_at or self.started_at
+        if self.state != self.State.RUNNING or last_sign is None:
+            return False
+        return (timezone.now() - last_sign).total_seconds() > settings.JOB_STALL_SECONDS

@@ -185,11 +185,30 @@ def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @application_errors
 def job_detail_view(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_get_for_user(job_id=job_id, user=request.user)
+    role = selectors.project_role_for(user=request.user, project=job.project)
+    waiting = not (job.is_finished or job.is_stalled)
     return render(
         request,
         "projects/job_detail.html",
-        {"job": job, "refresh_seconds": None if job.is_finished else JOB_REFRESH_SECONDS},
+        {
+            "job": job,
+            "refresh_seconds": JOB_REFRESH_SECONDS if waiting else None,
+            "can_retry": _can(role, ProjectRole.EDITOR)
+            and (job.is_stalled or job.state == job.State.FAILED),
+        },
     )
+
+
+@login_required
+@require_POST
+@application_errors
+def job_retry_view(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_get_for_user(job_id=job_id, user=request.user)
+    selectors.project_get_for_user(
+        slug=job.project.slug, user=request.user, min_role=ProjectRole.EDITOR
+    )
+    new_job = services.takeoff_job_retry(job=job, user=request.user)
+    return redirect("job-detail", job_id=new_job.pk)
 
 
 def _non_empty(params: QueryDict) -> QueryDict:

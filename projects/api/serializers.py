@@ -71,5 +71,6 @@ class JobOutputSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     result = serializers.JSONField(allow_null=True)
     attempts = serializers.IntegerField()
+    stalled = serializers.BooleanField(source="is_stalled")
     project = serializers.CharField(source="project.slug")
     model_version = serializers.IntegerField(source="model_version.number", allow_null=True)

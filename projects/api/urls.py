@@ -20,4 +20,5 @@ urlpatterns = [
     api_path(f"{_VERSION}/takeoff.csv", views.TakeoffCsvApi.as_view(), name="api-takeoff-csv"),
     api_path(f"{_VERSION}/takeoff/diff", views.TakeoffDiffApi.as_view(), name="api-takeoff-diff"),
     api_path("jobs/<job_id>", views.JobDetailApi.as_view(), name="api-job-detail"),
+    api_path("jobs/<job_id>/retry", views.JobRetryApi.as_view(), name="api-job-retry"),
 ]

@@ -373,3 +373,23 @@ class JobDetailApi(APIView):
     def get(self, request, job_id: str):
         job = selectors.job_get_for_user(job_id=job_id, user=request.user)
         return Response(JobOutputSerializer(job).data)
+
+
+class JobRetryApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            202: JobOutputSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+            409: DetailSerializer,
+        },
+    )
+    def post(self, request, job_id: str):
+        job = selectors.job_get_for_user(job_id=job_id, user=request.user)
+        selectors.project_get_for_user(
+            slug=job.project.slug, user=request.user, min_role=ProjectRole.EDITOR
+        )
+        new_job = services.takeoff_job_retry(job=job, user=request.user)
+        new_job.refresh_from_db()
+        return Response(JobOutputSerializer(new_job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,10 +1,18 @@
 """Writes of projects: projects and members, model version uploads, the takeoff job."""
 
 from .projects import project_create, project_delete, project_member_set, project_update
-from .takeoff import JobProgress, job_progress_write, takeoff_job_enqueue, takeoff_job_run
+from .takeoff import (
+    JobNotRetryableError,
+    JobProgress,
+    job_progress_write,
+    takeoff_job_enqueue,
+    takeoff_job_retry,
+    takeoff_job_run,
+)
 from .versions import UploadTooLargeError, model_version_create
 
 __all__ = [
+    "JobNotRetryableError",
     "JobProgress",
     "UploadTooLargeError",
     "job_progress_write",
@@ -14,5 +22,6 @@ __all__ = [
     "project_member_set",
     "project_update",
     "takeoff_job_enqueue",
+    "takeoff_job_retry",
     "takeoff_job_run",
 ]

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from openaec.exceptions import ConflictError
+
 from ..models import Job, ModelVersion, TakeoffElement
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,26 @@ def takeoff_job_enqueue(*, version: ModelVersion, user) -> Job:
         # robust: the upload is committed by now; a queue failure is logged, not a 500.
         transaction.on_commit(send, robust=True)
     return job
+
+
+class JobNotRetryableError(ConflictError):
+    """The job is still running (and its worker alive), or it succeeded."""
+
+
+def takeoff_job_retry(*, job: Job, user) -> Job:
+    """Queue a new takeoff for a failed or stalled job's model version; the old job is closed."""
+    if job.model_version is None or not (job.state == Job.State.FAILED or job.is_stalled):
+        raise JobNotRetryableError(
+            "Only a failed job, or one whose worker stopped answering, can be run again."
+        )
+    with transaction.atomic():
+        if job.is_stalled:
+            Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(
+                state=Job.State.FAILED,
+                finished_at=timezone.now(),
+                error="The worker stopped while running this job; it was run again.",
+            )
+        return takeoff_job_enqueue(version=job.model_version, user=user)
 
 
 class JobProgress:
@@ -87,7 +109,7 @@ class JobProgress:
 def job_progress_write(*, job_id, percent: int, phase: str) -> None:
     """One UPDATE of a running job's percent and phase (never lowers the percent)."""
     Job.objects.filter(pk=job_id, state=Job.State.RUNNING, progress__lte=percent).update(
-        progress=percent, phase=phase[:255]
+        progress=percent, phase=phase[:255], heartbeat_at=timezone.now()
     )
 
 
@@ -109,6 +131,7 @@ def takeoff_job_run(*, job_id) -> dict:
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.RUNNING,
         started_at=now,
+        heartbeat_at=now,
         attempts=F("attempts") + 1,
         progress=0,
         phase="Opening the model",
