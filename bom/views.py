@@ -1,7 +1,5 @@
 """HTML pages of the BOM: rules, suggestions, preview, sync runs. Plain forms, no JavaScript."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openaec.exceptions import AccessDeniedError, ApplicationError
+from openaec.views import application_errors
 from projects.models import ROLE_RANK, ProjectRole
 from projects.selectors import model_version_list, project_get_for_user
 
@@ -17,24 +16,6 @@ from .forms import MappingRuleForm, SyncForm
 
 RUN_REFRESH_SECONDS = 2
 RULE_FIELDS = list(MappingRuleForm.base_fields)
-
-
-def application_errors(view):
-    """Render an ApplicationError (404, 403, 409, 502...) as a page with its message."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ApplicationError as exc:
-            return render(
-                request,
-                "projects/error.html",
-                {"message": exc.message, "status": exc.status_code},
-                status=exc.status_code,
-            )
-
-    return wrapper
 
 
 def _can_write(user, role: str | None) -> bool:

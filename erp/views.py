@@ -9,21 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from openaec.exceptions import AccessDeniedError, ApplicationError
+from openaec.views import error_page
 from projects.models import ROLE_RANK, ProjectRole
 
 from . import selectors, services
 from .forms import CreateForm, LinkForm, SearchForm, WebhookSecretForm
 
 HISTORY_ROWS = 50
-
-
-def _error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(
-        request,
-        "erp/error.html",
-        {"message": exc.message, "status": exc.status_code},
-        status=exc.status_code,
-    )
 
 
 def _webhook_url(request: HttpRequest, site) -> str:
@@ -68,7 +60,7 @@ def project_erpnext_view(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         project, role = selectors.erp_project_get(slug=slug, user=request.user)
     except ApplicationError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     search_form = SearchForm(request.GET if "q" in request.GET else None)
     if not search_form.is_bound:
         return _page(request, project, role)
@@ -98,7 +90,7 @@ def project_erpnext_action_view(request: HttpRequest, slug: str, action: str) ->
     try:
         project, role = selectors.erp_project_get(slug=slug, user=request.user, write=True)
     except ApplicationError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     forms = {}
     try:
         if action == "link":
@@ -147,7 +139,7 @@ def _sites_page(request: HttpRequest, *, status: int = 200, **extra) -> HttpResp
 @require_GET
 def erpnext_sites_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_admin:
-        return _error_page(request, AccessDeniedError("Access denied: administrators only."))
+        return error_page(request, AccessDeniedError("Access denied: administrators only."))
     return _sites_page(request)
 
 
@@ -169,6 +161,6 @@ def erpnext_site_secret_view(request: HttpRequest, site_id: int) -> HttpResponse
             user=request.user, site=site, secret=form.cleaned_data["secret"] or None
         )
     except ApplicationError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     # Rendered, not redirected: the secret must not travel through the session's messages.
     return _sites_page(request, new_secret=new.secret, new_secret_site=new.site)

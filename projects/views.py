@@ -1,6 +1,5 @@
 """HTML pages of BIM projects: list, detail, upload, job progress, takeoff, diff. No JavaScript."""
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openaec.exceptions import ApplicationError
+from openaec.views import application_errors, error_page
 
 from . import selectors, services
 from .charts import format_quantity, horizontal_bar_chart
@@ -24,28 +24,6 @@ from .uploads import declared_body_too_large, format_bytes, install_upload_handl
 
 JOB_REFRESH_SECONDS = 2
 QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
-
-
-def application_errors(view):
-    """Render an ApplicationError (404 unknown project, 403 access denied, 400...) as a page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ApplicationError as exc:
-            return _error_page(request, exc)
-
-    return wrapper
-
-
-def _error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(
-        request,
-        "projects/error.html",
-        {"message": exc.message, "status": exc.status_code},
-        status=exc.status_code,
-    )
 
 
 def _can(role: str | None, needed: str) -> bool:
@@ -139,7 +117,7 @@ def model_upload_view(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if declared_body_too_large(request):
             # Refuse before anything (CSRF included) reads the body.
-            return _error_page(request, services.UploadTooLargeError())
+            return error_page(request, services.UploadTooLargeError())
         install_upload_handler(request)
     return _model_upload(request, slug)
 

@@ -17,6 +17,7 @@ from erp.constants import (
 )
 from openaec.accounts.api.serializers import DetailSerializer
 from openaec.accounts.permissions import IsEditorOrAdmin
+from openaec.api import validated
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from openaec.parsers import whole_number
 
@@ -29,14 +30,6 @@ from .serializers import (
 )
 
 ERRORS = {code: DetailSerializer for code in (400, 403, 404, 409, 502)}
-
-
-def _validated(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        raise ApplicationError("The body must be a JSON object.")
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _page_params(request, *, default_size: int, max_size: int) -> tuple[int, int]:
@@ -137,7 +130,7 @@ class ProjectErpnextLinkApi(APIView):
     )
     def post(self, request, slug: str):
         project, _ = selectors.erp_project_get(slug=slug, user=request.user, write=True)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         services.project_link_create(
             project=project, user=request.user, erpnext_project=data["erpnext_project"]
         )
@@ -169,7 +162,7 @@ class ProjectErpnextCreateApi(APIView):
     )
     def post(self, request, slug: str):
         project, _ = selectors.erp_project_get(slug=slug, user=request.user, write=True)
-        data = _validated(self.InputSerializer, request.data or {})
+        data = validated(self.InputSerializer, request.data or {})
         services.project_link_create_new(project=project, user=request.user, **data)
         link = selectors.project_link_get(project=project)
         return Response(LinkOutputSerializer(link).data, status=status.HTTP_201_CREATED)
@@ -258,7 +251,7 @@ class ErpnextSiteListApi(APIView):
     )
     def post(self, request):
         _require_admin(request.user)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         site = services.erpnext_site_get_or_create(url=data["url"])
         body = SiteOutputSerializer(site, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -284,7 +277,7 @@ class ErpnextSiteWebhookSecretApi(APIView):
     def post(self, request, site_id: str):
         _require_admin(request.user)
         site = selectors.erpnext_site_get(site_id=site_id)
-        data = _validated(self.InputSerializer, request.data or {})
+        data = validated(self.InputSerializer, request.data or {})
         new = services.erpnext_site_webhook_secret_set(
             user=request.user, site=site, secret=data.get("secret")
         )

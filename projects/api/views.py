@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openaec.accounts.api.serializers import DetailSerializer
+from openaec.api import validated
 from openaec.exceptions import ApplicationError
 from projects import selectors, services
 from projects.exports import csv_header, csv_row
@@ -31,15 +32,6 @@ from .serializers import (
     ModelVersionOutputSerializer,
     ProjectOutputSerializer,
 )
-
-
-def _validated(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        raise ApplicationError("The body must be a JSON object.")
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
 
 # Projects
 
@@ -64,7 +56,7 @@ class ProjectListApi(APIView):
         responses={201: ProjectOutputSerializer, 400: DetailSerializer, 403: DetailSerializer},
     )
     def post(self, request):
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         project = services.project_create(
             user=request.user,
             name=data["name"],
@@ -110,7 +102,7 @@ class ProjectDetailApi(APIView):
         project, _ = selectors.project_get_for_user(
             slug=slug, user=request.user, min_role=ProjectRole.ADMIN
         )
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         project = services.project_update(project=project, actor=request.user, **data)
         return Response(ProjectOutputSerializer(project).data)
 
@@ -152,7 +144,7 @@ class ProjectMemberApi(APIView):
         project, _ = selectors.project_get_for_user(
             slug=slug, user=request.user, min_role=ProjectRole.ADMIN
         )
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         member, created = services.project_member_set(
             project=project, user_id=data["user_id"], role=data["role"]
         )

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from openaec.accounts import selectors, services
 from openaec.accounts.permissions import IsEditorOrAdmin, ReadOnlyOrEditor
 from openaec.accounts.throttles import ConnectionTestThrottle
+from openaec.api import validated
 from openaec.exceptions import ApplicationError
 
 from .serializers import (
@@ -55,7 +56,7 @@ class RegisterApi(APIView):
         responses={201: UserSerializer, 400: DetailSerializer, 403: DetailSerializer},
     )
     def post(self, request):
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         try:
             user = services.user_register(**data)
         except DjangoValidationError as exc:
@@ -87,7 +88,7 @@ class LoginApi(APIView):
         responses={200: OutputSerializer, 401: DetailSerializer, 429: DetailSerializer},
     )
     def post(self, request):
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         ip = client_ip(request)
         wait = services.login_wait_seconds(client_ip=ip, username=data["username"])
         if wait is not None:
@@ -171,7 +172,7 @@ class ApiTokenListApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: ApiTokenOutputSerializer})
     def post(self, request):
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         new = services.api_token_create(
             user=request.user, name=data["name"], expires_days=data.get("expires_days")
         )
@@ -232,7 +233,7 @@ class IntegrationSettingsApi(APIView):
         unknown = sorted(set(body) - writable - self.read_only_fields)
         if unknown:
             raise ApplicationError(f"Unknown fields: {', '.join(unknown)}")
-        data = _validated(self.InputSerializer, {k: v for k, v in body.items() if k in writable})
+        data = validated(self.InputSerializer, {k: v for k, v in body.items() if k in writable})
         try:
             user = services.integration_settings_update(user=request.user, changes=data)
         except DjangoValidationError as exc:
@@ -267,11 +268,3 @@ class NextcloudConnectionTestApi(APIView):
     )
     def post(self, request):
         return Response(services.nextcloud_connection_test(user=request.user))
-
-
-def _validated(serializer_class, data) -> dict:
-    if not isinstance(data, dict):
-        raise ApplicationError("The body must be a JSON object.")
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)

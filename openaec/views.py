@@ -1,0 +1,31 @@
+"""What every HTML door shares: turning an ApplicationError into a page."""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from openaec.exceptions import ApplicationError
+
+
+def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """The error's message on a page, with its status (404, 403, 409, 502...)."""
+    return render(
+        request,
+        "error.html",
+        {"message": exc.message, "status": exc.status_code},
+        status=exc.status_code,
+    )
+
+
+def application_errors(view):
+    """Render any ApplicationError the view raises with error_page()."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return error_page(request, exc)
+
+    return wrapper
