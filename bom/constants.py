@@ -17,5 +17,4 @@ ASSEMBLY_ITEM_PREFIX = "BIM-"
 SUGGESTION_ITEM_LIMIT = 20_000
 SUGGESTIONS_PER_LINE = 3
 
-# A queued or running sync that has not moved for this long is taken as abandoned.
-STALE_RUN_SECONDS = 15 * 60
+BOM_SYNC = "bom_sync"  # the job kind of a BOM sync

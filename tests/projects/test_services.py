@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
 from projects import selectors, services
 from projects.charts import format_quantity, horizontal_bar_chart
-from projects.models import Job, ModelVersion, Project, ProjectMember
+from jobs.models import Job
+from projects.models import ModelVersion, Project, ProjectMember
 from projects.uploads import NotAnIfcFile, sniff_header
 from tests.factories import make_user
 
