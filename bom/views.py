@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openaec.exceptions import AccessDeniedError, ApplicationError
 from jobs.views import job_page
+from openaec.exceptions import AccessDeniedError, ApplicationError
 from openaec.views import application_errors
 from projects.models import ROLE_RANK, ProjectRole
 from projects.selectors import model_version_list, project_get_for_user

@@ -77,7 +77,7 @@ class Job(models.Model):
     lock_key = models.CharField(
         max_length=100,
         blank=True,
-        help_text="Active jobs with the same key never run side by side (one BOM sync per project).",
+        help_text="Active jobs with one key never run side by side (one BOM sync per project).",
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")

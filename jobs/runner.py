@@ -90,7 +90,10 @@ class JobProgress:
 def job_progress_write(*, job_id, percent: int, phase: str, **fields: Any) -> None:
     """One UPDATE of a running job: percent (never lowered), phase, heartbeat, and `fields`."""
     Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
-        progress=Greatest(F("progress"), percent), phase=phase[:255], heartbeat_at=timezone.now(), **fields
+        progress=Greatest(F("progress"), percent),
+        phase=phase[:255],
+        heartbeat_at=timezone.now(),
+        **fields,
     )
 
 

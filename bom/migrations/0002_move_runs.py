@@ -28,7 +28,9 @@ def move_runs(apps, schema_editor):
             phase=run.phase,
             params=params,
             checkpoint=run.checkpoint,
-            result={name: getattr(run, name) for name in RESULT} if run.state == "succeeded" or run.bom_name else None,
+            result={name: getattr(run, name) for name in RESULT}
+            if run.state == "succeeded" or run.bom_name
+            else None,
             documents=run.documents,
             http_requests=run.http_requests,
             reads=run.reads,

@@ -38,7 +38,11 @@ class JobRetryApi(APIView):
 class ProjectJobListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("kind", str, description="Only jobs of this kind.")],
-        responses={200: JobOutputSerializer(many=True), 403: DetailSerializer, 404: DetailSerializer},
+        responses={
+            200: JobOutputSerializer(many=True),
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
     )
     def get(self, request, slug: str):
         jobs = selectors.job_list_for_project(

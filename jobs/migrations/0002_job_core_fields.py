@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             name="lock_key",
             field=models.CharField(
                 blank=True,
-                help_text="Active jobs with the same key never run side by side (one BOM sync per project).",
+                help_text="Active jobs with one key never run side by side (one BOM sync per project).",
                 max_length=100,
             ),
         ),

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from projects import services
 from jobs.models import Job
+from projects import services
 from projects.models import ModelVersion
 
 IFC_HEADER = (

@@ -5,11 +5,11 @@ import zipfile
 
 import pytest
 
-from projects import services
-from jobs.models import Job
-from projects.models import ModelVersion, TakeoffElement
 from jobs import runner
+from jobs.models import Job
 from jobs.runner import run_job
+from projects import services
+from projects.models import ModelVersion, TakeoffElement
 from projects.services import takeoff as takeoff_service
 
 from .conftest import FZK_HAUS, needs_shared_ifc
@@ -126,7 +126,7 @@ def test_progress_writes_are_throttled(project, editor, synthetic_ifc, upload_fi
     monkeypatch.setattr(
         takeoff_service,
         "takeoff_callback",
-        lambda progress: (lambda *a: (reports.append(a), callback(progress)(*a))[1]),
+        lambda progress: lambda *a: (reports.append(a), callback(progress)(*a))[1],
     )
 
     upload_file(project, editor, synthetic_ifc(elements=2000))
@@ -138,9 +138,7 @@ def test_progress_writes_are_throttled(project, editor, synthetic_ifc, upload_fi
 def test_job_progress_never_goes_back(monkeypatch):
     clock = iter([0.0, 1.0, 2.0, 3.0, 4.0])
     writes = []
-    monkeypatch.setattr(
-        runner, "job_progress_write", lambda **kw: writes.append(kw["percent"])
-    )
+    monkeypatch.setattr(runner, "job_progress_write", lambda **kw: writes.append(kw["percent"]))
     progress = runner.JobProgress("job", clock=lambda: next(clock))
 
     progress(10, "Opening")
@@ -154,9 +152,7 @@ def test_job_progress_never_goes_back(monkeypatch):
 def test_job_progress_skips_writes_within_the_interval(monkeypatch):
     now = [0.0]
     writes = []
-    monkeypatch.setattr(
-        runner, "job_progress_write", lambda **kw: writes.append(kw["percent"])
-    )
+    monkeypatch.setattr(runner, "job_progress_write", lambda **kw: writes.append(kw["percent"]))
     progress = runner.JobProgress("job", clock=lambda: now[0])
 
     progress(1, "Reading")
@@ -296,9 +292,7 @@ def test_retry_of_an_interrupted_job_redoes_it_cleanly(project, editor, syntheti
 
 
 def test_job_for_a_deleted_version_is_skipped(db):
-    assert run_job("00000000-0000-0000-0000-000000000000") == {
-        "skipped": "job not found"
-    }
+    assert run_job("00000000-0000-0000-0000-000000000000") == {"skipped": "job not found"}
 
 
 def test_rerun_resets_the_version_and_queues_a_new_job(
