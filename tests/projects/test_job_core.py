@@ -46,8 +46,10 @@ def test_six_parallel_retries_queue_one_takeoff(failed_job, editor, api_client_f
     def retry() -> None:
         client = api_client_for(editor)
         start.wait()
-        answers.append(client.post(f"/api/jobs/{failed_job.pk}/retry").status_code)
-        connection.close()
+        try:
+            answers.append(client.post(f"/api/jobs/{failed_job.pk}/retry").status_code)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=retry) for _ in range(6)]
     for thread in threads:
