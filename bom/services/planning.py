@@ -14,6 +14,8 @@ from .engine import Target
 OPTION_FIELDS = (
     "create_missing_items",
     "submit",
+    "convert_to_stock_uom",
+    "price_list",
     "assembly_item",
     "item_group",
     "company",
@@ -29,7 +31,7 @@ def clean_options(data: dict) -> dict:
         raise ApplicationError(f"Unknown option(s): {', '.join(unknown)}.")
     errors: dict[str, list[str]] = {}
     options: dict = {}
-    for name in ("create_missing_items", "submit"):
+    for name in ("create_missing_items", "submit", "convert_to_stock_uom"):
         raw = data.get(name, False)
         key = raw.strip().lower() if isinstance(raw, str) else raw
         if not isinstance(key, bool | str) or key not in _BOOLEAN:
@@ -41,6 +43,7 @@ def clean_options(data: dict) -> dict:
         "item_group": "Item group",
         "company": "Company",
         "currency": "Currency",
+        "price_list": "Price list",
     }
     for name, label in labels.items():
         try:
