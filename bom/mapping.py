@@ -88,6 +88,7 @@ class Source:
     quantity: str
     base: float  # the line's quantity in SI units
     qty: float  # after the unit factor and the waste factor
+    si_qty: float | None = None  # after the waste factor, still in SI units
 
 
 @dataclass
@@ -132,6 +133,8 @@ class Row:
     rounded_up: bool
     rate: float | None = None
     item_name: str = ""
+    conversion_factor: float = 1.0  # from the row's UOM to the Item's stock UOM
+    converted_from: str = ""  # the rule's UOM, when we converted the row to the stock UOM
 
 
 def order_rules(rules: Iterable[Rule]) -> list[Rule]:
@@ -181,7 +184,8 @@ def map_lines(rules: Iterable[Rule], lines: Iterable[Line]) -> MappingResult:
                 rule.item_code, rule.uom, rate=rule.rate, item_name=rule.item_name
             )
         row.qty += qty
-        row.sources.append(Source(line.key, rule.id, rule.quantity, base, qty))
+        si_qty = base * (1 + rule.waste_factor)
+        row.sources.append(Source(line.key, rule.id, rule.quantity, base, qty, si_qty))
     return MappingResult(
         lines=[rows[key] for key in sorted(rows, key=lambda k: (k[0].casefold(), k[1]))],
         unmapped=unmapped,

@@ -126,3 +126,22 @@ def run_last_succeeded(
         .order_by("-finished_at")
         .first()
     )
+
+
+def runs_earlier_boms(
+    *, project: Project, erpnext_url: str, assembly_item: str, limit: int = 20
+) -> tuple[tuple[str, str, str], ...]:
+    """(BOM name, modified, content fingerprint) of the BOMs the project's successful syncs
+    made on this site for this item, newest first: going back to an earlier model reuses one."""
+    runs = (
+        project.bom_sync_runs.filter(
+            state=BomSyncRun.State.SUCCEEDED, erpnext_url=erpnext_url, assembly_item=assembly_item
+        )
+        .exclude(bom_name="")
+        .order_by("-finished_at")
+        .values_list("bom_name", "bom_modified", "checkpoint")[:limit]
+    )
+    seen: dict[str, tuple[str, str, str]] = {}
+    for name, modified, checkpoint in runs:
+        seen.setdefault(name, (name, modified, (checkpoint or {}).get("content_fingerprint", "")))
+    return tuple(seen.values())

@@ -130,6 +130,7 @@ class RunDetailOutputSerializer(RunOutputSerializer):
     unmapped_lines = serializers.JSONField(source="plan.unmapped", default=list)
     rounding = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
+    alerts = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
 
     def get_rounding(self, run) -> list:
@@ -137,6 +138,9 @@ class RunDetailOutputSerializer(RunOutputSerializer):
 
     def get_warnings(self, run) -> list:
         return run.checkpoint.get("warnings", [])
+
+    def get_alerts(self, run) -> list[str]:
+        return run.checkpoint.get("alerts", [])
 
     def get_history(self, run) -> list:
         return run.checkpoint.get("history", [])

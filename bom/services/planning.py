@@ -6,7 +6,12 @@ from openaec.exceptions import ApplicationError
 from projects.models import ModelVersion, Project
 
 from .. import selectors, validators
-from ..constants import ASSEMBLY_ITEM_PREFIX, DEFAULT_ITEM_GROUP, MAX_NAME_LENGTH
+from ..constants import (
+    ASSEMBLY_ITEM_PREFIX,
+    DEFAULT_ITEM_GROUP,
+    DEFAULT_PRICE_LIST,
+    MAX_NAME_LENGTH,
+)
 from ..links import ProjectLink
 from ..mapping import BomLine, MappingResult, Source, map_lines
 from .engine import Target
@@ -88,6 +93,7 @@ def plan_as_json(result: MappingResult) -> dict:
                         "quantity": source.quantity,
                         "base_qty": source.base,
                         "qty": source.qty,
+                        "si_qty": source.si_qty,
                     }
                     for source in line.sources
                 ],
@@ -123,6 +129,7 @@ def lines_from_plan(plan: dict) -> tuple[BomLine, ...]:
                     quantity=s["quantity"],
                     base=s["base_qty"],
                     qty=s["qty"],
+                    si_qty=s.get("si_qty"),
                 )
                 for s in line.get("sources", [])
             ],
@@ -145,4 +152,6 @@ def target_for(
         erpnext_project=link.erpnext_project if link else "",
         submit=bool(options.get("submit")),
         create_missing_items=bool(options.get("create_missing_items")),
+        convert_to_stock_uom=bool(options.get("convert_to_stock_uom")),
+        price_list=options.get("price_list") or DEFAULT_PRICE_LIST,
     )

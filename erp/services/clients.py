@@ -130,7 +130,7 @@ def refused_doctype(exc: ErpnextError) -> str:
 
 
 def erpnext_failure(
-    exc: ErpnextError, *, site_url: str, what: str, role: str = "", not_found_status: int = 404
+    exc: ErpnextError, *, site_url: str, what: str, role: str = ""
 ) -> ApplicationError:
     """The one mapping of ERPNext failures to user sentences and statuses.
 
@@ -141,8 +141,7 @@ def erpnext_failure(
     detail = (exc.message or "").strip()
     said = f": {detail}" if detail and not isinstance(exc, ErpnextProtocolError) else ""
     if isinstance(exc, ErpnextNotFound):
-        error = NotFoundError if not_found_status == 404 else UpstreamError
-        return error(f"ERPNext at {site_url} has no {what}{said}.")
+        return NotFoundError(f"ERPNext at {site_url} has no {what}{said}.")
     if isinstance(exc, ErpnextAuthError):
         return UpstreamError(
             f"ERPNext at {site_url} rejected your API key or secret (HTTP {exc.status}). "

@@ -71,6 +71,22 @@ class ErpnextStockDouble(FrappeDouble):
             for doc in self._store["Item"].values():
                 doc.setdefault("item_name", doc["item_code"])
         self.register_method("frappe.client.get_list", _get_list)
+        # Item Price (erpnext/stock/doctype/item_price): named by a random hash.
+        self.register_doctype(
+            "Item Price",
+            mandatory=("item_code", "price_list", "price_list_rate"),
+            links={"item_code": "Item"},
+            defaults={"buying": 1, "selling": 0},
+        )
+        # erpnext.setup.utils.get_exchange_rate: 0 when the site knows no rate for the pair.
+        self.exchange_rates: dict[tuple[str, str], float] = {}
+        self.register_method(
+            "erpnext.setup.utils.get_exchange_rate",
+            lambda double, params, user: double.exchange_rates.get(
+                (params.get("from_currency"), params.get("to_currency")),
+                1.0 if params.get("from_currency") == params.get("to_currency") else 0.0,
+            ),
+        )
 
     def _list(self, doctype: str, params: Any) -> list[dict[str, Any]]:
         """FrappeDouble._list with an "in" filter of text values tested by set membership,
@@ -88,6 +104,16 @@ class ErpnextStockDouble(FrappeDouble):
             or params.get("page_length")
             or (0 if "limit_page_length" in params else DEFAULT_PAGE_LENGTH)
         )
+        children = [f for f in fields if "." in f]
+        if children:
+            # Child fields ("uoms.uom"): one list row per child row, keys without the table
+            # prefix, as frappe.model.db_query answers (purchasing-and-costs.md, A1.16).
+            rows = [
+                {**row, **{f.split(".", 1)[1]: child.get(f.split(".", 1)[1]) for f in children}}
+                for row in rows
+                for child in (row.get(children[0].split(".", 1)[0]) or [{}])
+            ]
+            fields = [f for f in fields if "." not in f] + [f.split(".", 1)[1] for f in children]
         rows = rows[start : start + length] if length else rows[start:]
         return [_select(row, fields) for row in rows]
 

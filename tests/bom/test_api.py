@@ -284,7 +284,7 @@ def test_preview_without_erpnext_settings_is_400(editor, project, version, api_c
         ({"status": 500}, 502, "failed (HTTP 500)"),
         ({"status": 401, "exc_type": "AuthenticationError"}, 502, "rejected your API key"),
         ({"drop": True}, 502, "Could not reach ERPNext"),
-        ({"garbage": True}, 502, "unexpected way"),
+        ({"garbage": True}, 502, "not Frappe's JSON"),
     ],
 )
 def test_erpnext_faults_in_preview_are_clear_never_500(
