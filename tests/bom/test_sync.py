@@ -258,9 +258,7 @@ def test_lost_response_of_insert_many_does_not_make_a_second_item(
 
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
-    inserts = [
-        r for r in erp.requests if r.path.endswith("insert_many") and b'"Item"' in r.body
-    ]
+    inserts = [r for r in erp.requests if r.path.endswith("insert_many") and b'"Item"' in r.body]
     assert len(inserts) == 1
     assert len(erp.docs("Item")) == 5
 
