@@ -294,3 +294,51 @@ def test_the_assembly_item_is_not_put_in_the_raw_material_group(
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
     assert erp.get_doc("Item", f"BIM-{project.slug}")["item_group"] != "Raw Material"
+
+
+def _messages(*messages):
+    return json.dumps([json.dumps(m) for m in messages])
+
+
+def test_erpnext_alerts_are_shown_on_the_run_apart_from_the_error(
+    erp_editor, erp, project, version, rules, stock, sync, api_client_for
+):
+    alert = {"message": "Valuation Rate not found for item DOOR-90", "alert": 1}
+    erp.inject(
+        "/api/resource/BOM",
+        status=409,
+        body={
+            "exc_type": "DuplicateEntryError",
+            "_server_messages": _messages(
+                alert, {"message": "BOM BOM-X-001 already exists", "indicator": "red"}
+            ),
+        },
+    )
+
+    _, run = sync(project, erp_editor, version, create_missing_items=True)
+
+    run.refresh_from_db()
+    assert run.state == "failed"
+    assert "already exists" in run.error and "Valuation Rate" not in run.error
+    detail = api_client_for(erp_editor).get(f"/api/projects/{project.slug}/bom/runs/{run.pk}")
+    assert detail.json()["alerts"] == ["Valuation Rate not found for item DOOR-90"]
+
+
+def test_erpnext_alerts_on_a_successful_write_are_kept_with_the_run(
+    erp_editor, erp, project, version, rules, stock, sync
+):
+    alert = {"message": "Valuation Rate not found for item DOOR-90", "alert": 1}
+    erp.inject(
+        "/api/resource/BOM",
+        status=200,
+        body={
+            "data": {"name": "BOM-X-001", "modified": "2026-01-01 00:00:00", "docstatus": 0},
+            "_server_messages": _messages(alert),
+        },
+    )
+
+    _, run = sync(project, erp_editor, version, create_missing_items=True)
+
+    run.refresh_from_db()
+    assert run.state == "succeeded", run.error
+    assert run.checkpoint["alerts"] == ["Valuation Rate not found for item DOOR-90"]
