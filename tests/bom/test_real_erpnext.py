@@ -224,27 +224,33 @@ def test_going_back_to_an_earlier_model_makes_its_bom_default_again(
 def test_a_resent_bom_insert_adopts_the_bom_the_first_one_made(
     erp_editor, erp, project, version, rules, stock, sync
 ):
-    # The first POST times out but ERPNext keeps working; the resend meets its name.
+    # The first POST times out while ERPNext keeps working on it: our look-up finds nothing
+    # yet, and the resend meets the name the first one has taken meanwhile.
     erp.inject("/api/resource/BOM", drop=True)
-    original = erp._insert
-    calls = []
+    handle, insert = erp.handle, erp._insert
+    posts = []
 
-    def first_finishes_meanwhile(doctype, data, user):
+    def refuse_the_resend(doctype, data, user):
         if doctype == "BOM":
-            calls.append(data)
-            if len(calls) == 1:
-                original(doctype, dict(data), user)
-                raise FrappeException(
-                    "DuplicateEntryError", f"BOM BOM-{data['item']}-001 already exists", 409
-                )
-        return original(doctype, data, user)
+            raise FrappeException(
+                "DuplicateEntryError", f"BOM BOM-{data['item']}-001 already exists", 409
+            )
+        return insert(doctype, data, user)
 
-    erp._insert = first_finishes_meanwhile
+    def first_finishes_meanwhile(request):
+        reply = handle(request)
+        if request.method == "POST" and request.path == "/api/resource/BOM":
+            posts.append(request)
+            insert("BOM", dict(request.json()), "Administrator")
+        return reply
+
+    erp.handle, erp._insert = first_finishes_meanwhile, refuse_the_resend
 
     _, run = sync(project, erp_editor, version, submit=True, create_missing_items=True)
 
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
+    assert len(posts) == 1  # the resend, refused
     [bom] = erp.docs("BOM")
     assert run.bom_name == bom["name"]
 

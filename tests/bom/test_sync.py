@@ -12,11 +12,6 @@ def boms(erp):
     return erp.docs("BOM")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 #2: ERPNext recomputes BOM rates from rm_cost_as_per (the double does so "
-    "now); the BOM sync still sends rates that land as 0 - the BOM helper fixes bom/",
-)
 def test_first_sync_writes_one_submitted_default_bom_in_four_requests(
     erp_editor, erp, project, version, rules, stock, sync
 ):
