@@ -321,7 +321,7 @@ class BomSync:
         seen: set[str] = set()
         for row in insp.rows:
             key = row.item_code.casefold()
-            if not (insp.uoms.exists(row.uom, insp.items) or key in insp.items):
+            if insp.uoms.readable and not insp.uoms.exists(row.uom, insp.items):
                 errors.append(
                     {
                         "item_code": row.item_code,
@@ -332,7 +332,16 @@ class BomSync:
             if item is None:
                 if key not in seen:
                     insp.missing_items.append(row.item_code)
-                    if not target.create_missing_items:
+                    if target.create_missing_items and not insp.uoms.readable:
+                        errors.append(
+                            {
+                                "item_code": row.item_code,
+                                "error": f"Creating Item {row.item_code} needs the Item Manager "
+                                "role on Item in ERPNext (your ERPNext user may not even read "
+                                "UOM).",
+                            }
+                        )
+                    elif not target.create_missing_items:
                         errors.append(
                             {
                                 "item_code": row.item_code,
