@@ -30,7 +30,6 @@ from .sync import (
 from .webhooks import (
     WebhookOutcome,
     WebhookRefusedError,
-    WebhookStaleError,
     WebhookUnsignedError,
     erpnext_webhook_receive,
     webhook_signature,
@@ -46,7 +45,6 @@ __all__ = [
     "SyncOutcome",
     "WebhookOutcome",
     "WebhookRefusedError",
-    "WebhookStaleError",
     "WebhookUnsignedError",
     "client_for",
     "erpnext_links_sync_all",

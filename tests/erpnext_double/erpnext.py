@@ -266,6 +266,7 @@ def item_validate(
             raise FrappeException(
                 "ValidationError",
                 f"Unit of Measure {uom} has been entered more than once in Conversion Factor Table",
+                source=ERPNEXT,
             )
         seen.add(uom)
         factor = _float(row.get("conversion_factor"))
@@ -273,6 +274,7 @@ def item_validate(
             raise FrappeException(
                 "ValidationError",
                 f"Conversion factor for default Unit of Measure must be 1 in row {idx}",
+                source=ERPNEXT,
             )
         known = global_factor(uom, str(stock_uom))
         row["conversion_factor"] = known if known is not None and factor else factor
@@ -285,7 +287,9 @@ def item_validate(
         defaults = [{"company": double.company}]
     companies = [r.get("company") or double.company for r in defaults]
     if len(set(companies)) != len(companies):
-        raise FrappeException("ValidationError", "Cannot set multiple Item Defaults for a company.")
+        raise FrappeException(
+            "ValidationError", "Cannot set multiple Item Defaults for a company.", source=ERPNEXT
+        )
     for row in defaults:
         row["company"] = row.get("company") or double.company
         if warehouse and not row.get("default_warehouse"):
@@ -303,6 +307,9 @@ def bom_validate(
     rows = doc.get("items")
     if not rows:
         raise FrappeException("ValidationError", "Raw Materials cannot be blank.", source=ERPNEXT)
+    for row in rows:
+        if isinstance(row, dict) and row.get("item_code") == doc.get("item"):
+            _bom_recursion(double, doc)
     fg = double._store["Item"].get(str(doc.get("item")))
     if fg is not None:
         doc["item_name"] = fg.get("item_name")
@@ -388,21 +395,18 @@ def _bom_rate(
     return per_stock * factor / conversion
 
 
-def bom_on_update(
-    double: FrappeDouble, doc: dict[str, Any], user: str, previous: Mapping[str, Any] | None
-) -> None:
-    """BOM.on_update: check_recursion."""
-    for row in doc.get("items") or []:
-        if row.get("item_code") == doc.get("item"):
-            raise FrappeException(
-                "BOMRecursionError",
-                f"BOM recursion: {doc.get('item')} cannot be parent or child of itself<br><br>"
-                "Note: If you want to use the finished good <strong>"
-                f"{html.escape(str(doc.get('item')))}</strong> as a raw material, then enable "
-                "the 'Do Not Explode' checkbox in the Items table against the same raw "
-                "material.",
-                source=ERPNEXT,
-            )
+def _bom_recursion(double: FrappeDouble, doc: Mapping[str, Any]) -> None:
+    """BOM.check_recursion: the finished good used as its own raw material."""
+    item = str(doc.get("item"))
+    existing = double._store["Item"].get(item, {}).get("default_bom") or doc.get("name")
+    raise FrappeException(
+        "BOMRecursionError",
+        f"BOM recursion: {existing} cannot be parent or child of {doc.get('name')}<br><br>"
+        "Note: If you want to use the finished good <strong>"
+        f"{html.escape(item)}</strong> as a raw material, then enable the 'Do Not Explode' "
+        "checkbox in the Items table against the same raw material.",
+        source=ERPNEXT,
+    )
 
 
 def manage_default_bom(
@@ -503,15 +507,6 @@ def buying_validate(
             for r in out
         ]
         doc["supplier"] = next((s for s in suppliers if s), None)
-    if is_po and doc.get("supplier") not in double._store["Supplier"]:
-        if doc.get("supplier") is None:
-            raise FrappeException("DoesNotExistError", "Supplier None not found", 404, bare=True)
-        raise FrappeException(
-            "ValidationError", f"Supplier: {doc.get('supplier')} does not exists", source=ERPNEXT
-        )
-    if is_po:
-        doc["supplier_name"] = doc["supplier"]
-        doc["title"] = doc.get("title") or "{supplier_name}"
     dates = [r["schedule_date"] for r in out if r.get("schedule_date")]
     doc["schedule_date"] = doc.get("schedule_date") or (min(dates) if dates else None)
     for row in out:
@@ -536,11 +531,23 @@ def buying_validate(
             )
     _check_whole(double, out, "qty", "uom")
     _check_whole(double, out, "stock_qty", "stock_uom")
-    doc["currency"] = doc.get("currency") or company.get("default_currency")
-    doc["conversion_rate"] = _float(doc.get("conversion_rate")) or 1.0
-    doc["buying_price_list"] = doc.get("buying_price_list") or "Standard Buying"
     if is_po:
-        _price_rows(double, doc, user)
+        doc["currency"] = doc.get("currency") or company.get("default_currency")
+        doc["conversion_rate"] = _float(doc.get("conversion_rate")) or 1.0
+        doc["buying_price_list"] = doc.get("buying_price_list") or "Standard Buying"
+        _price_rows(double, doc, user)  # before the supplier check: its alerts come first
+        if doc.get("supplier") not in double._store["Supplier"]:
+            if doc.get("supplier") is None:
+                raise FrappeException(
+                    "DoesNotExistError", "Supplier None not found", 404, bare=True
+                )
+            raise FrappeException(
+                "ValidationError",
+                f"Supplier: {doc.get('supplier')} does not exists",
+                source=ERPNEXT,
+            )
+        doc["supplier_name"] = doc["supplier"]
+        doc["title"] = doc.get("title") or "{supplier_name}"
     doc["status"] = (
         "Draft" if (previous is None or previous.get("docstatus") == 0) else doc.get("status")
     )
@@ -581,7 +588,9 @@ def _price_rows(double: FrappeDouble, doc: dict[str, Any], user: str) -> None:
     total = sum(r["amount"] for r in doc["items"])
     if total < 0:
         raise FrappeException(
-            "ValidationError", "Incorrect value:Grand Total (Company Currency) must be >= 0.0"
+            "ValidationError",
+            "Incorrect value:Grand Total (Company Currency) must be >= 0.0",
+            source=ERPNEXT,
         )
     doc.update(
         total_qty=sum(r["qty"] for r in doc["items"]),
@@ -708,11 +717,13 @@ def budget_validate(
 
 def check_budget(double: FrappeDouble, po: Mapping[str, Any]) -> None:
     """erpnext.accounts.doctype.budget.budget.validate_expense_against_budget for a PO
-    submit: the annual budget of the project's expense accounts (Stop: 417 BudgetError,
-    Warn: an orange message). The monthly accumulated check is not modelled."""
+    submit: per expense account of a submitted budget on the PO's project, the annual
+    budget, then the budget accumulated to the PO's month (Stop: 417 BudgetError, Warn: an
+    orange message)."""
     project = po.get("project")
     if not project:
         return
+    month = int(str(po.get("transaction_date") or dt.date.today().isoformat())[5:7])
     for budget in double._store["Budget"].values():
         if budget["docstatus"] != 1 or budget.get("project") != project:
             continue
@@ -728,21 +739,38 @@ def check_budget(double: FrappeDouble, po: Mapping[str, Any]) -> None:
                 if r.get("expense_account") == account
                 and (r.get("project") or other.get("project")) == project
             )
-            limit = _float(line.get("budget_amount"))
-            if spent <= limit:
-                continue
-            message = (
-                f"Annual Budget for Account <strong>{account}</strong> against Project "
-                f"<strong>{project}</strong> is <strong>{_money(limit)}</strong>. It will be "
-                f"exceed by <strong>{_money(spent - limit)}</strong>"
-            )
-            action = budget.get("action_if_annual_budget_exceeded_on_po") or "Stop"
-            if action == "Stop":
-                raise FrappeException(
-                    "BudgetError", message, title="Budget Exceeded", source=ERPNEXT
-                )
-            if action == "Warn":
+            annual = _float(line.get("budget_amount"))
+            for kind, limit, action in (
+                ("Annual", annual, budget.get("action_if_annual_budget_exceeded_on_po")),
+                (
+                    "Accumulated Monthly",
+                    annual * month / 12,
+                    budget.get("action_if_accumulated_monthly_budget_exceeded_on_po"),
+                ),
+            ):
+                if round(spent, 2) <= round(limit, 2):
+                    continue
+                message = _budget_message(double, kind, str(account), project, limit, spent)
+                default = "Stop" if kind == "Annual" else "Warn"
+                if (action or default) == "Stop":
+                    raise FrappeException(
+                        "BudgetError", message, title="Budget Exceeded", source=ERPNEXT
+                    )
                 double.msgprint(message, title="Budget Exceeded", indicator="orange")
+
+
+def _budget_message(
+    double: FrappeDouble, kind: str, account: str, project: str, limit: float, spent: float
+) -> str:
+    link = f"{double.url}/app/query-report/General%20Ledger?project={project}"
+    return (
+        f"{kind} Budget for Account <strong>{account}</strong> against Project <strong>"
+        f"{project}</strong> is <strong>{_money(limit)}</strong>. It will be exceed by "
+        f"<strong>{_money(spent - limit)}</strong><hr>Total Expenses booked through - <ul>"
+        f"<li><a href='{link}'>Actual Expenses</a> - <strong>{_money(0)}</strong></li>"
+        f"<li><a href='{link}'>Material Requests</a> - <strong>{_money(0)}</strong></li>"
+        f"<li><a href='{link}'>Unbilled Orders</a> - <strong>{_money(spent)}</strong></li></ul>"
+    )
 
 
 # ---------------------------------------------------------------------- Item Price, Project
@@ -755,10 +783,12 @@ def item_price_validate(
     code = doc.get("item_code")
     item = double._store["Item"].get(str(code))
     if item is None:
-        raise FrappeException("ValidationError", f"Item {code} not found.")
+        raise FrappeException("ValidationError", f"Item {code} not found.", source=ERPNEXT)
     doc["uom"] = doc.get("uom") or item.get("stock_uom")
-    if item_factor(item, str(doc["uom"])) is None:
-        raise FrappeException("ValidationError", f"UOM {doc['uom']} not found in Item {code}")
+    if doc["uom"] not in {r.get("uom") for r in item.get("uoms") or []} | {item["stock_uom"]}:
+        raise FrappeException(
+            "ValidationError", f"UOM {doc['uom']} not found in Item {code}", source=ERPNEXT
+        )
     doc["item_name"] = item.get("item_name")
     doc["item_description"] = item.get("description")
     price_list = double._store["Price List"].get(str(doc.get("price_list"))) or {}
@@ -772,6 +802,7 @@ def item_price_validate(
         raise FrappeException(
             "InvalidDates",
             "<strong>Valid Upto</strong> must be after <strong>Valid From</strong>",
+            source=ERPNEXT,
         )
     if doc.get("price_list_rate") not in (None, ""):
         doc["price_list_rate"] = _float(doc["price_list_rate"])
@@ -808,7 +839,23 @@ def pi_validate(
     """PurchaseInvoice.validate (the parts the bridge meets): rows from their Items."""
     company = _company(double, doc.get("company"))
     doc["credit_to"] = doc.get("credit_to") or company.get("default_payable_account")
+    credit_to = double._store["Account"].get(str(doc["credit_to"])) or {}
+    if credit_to.get("account_type") != "Payable":
+        raise FrappeException(
+            "ValidationError",
+            f"Please ensure that the <strong>Credit To</strong> account <strong>"
+            f"{doc['credit_to']}</strong> is a Payable account. You can change the account "
+            "type to Payable or select a different account.",
+            title="Invalid Account",
+            source=ERPNEXT,
+        )
     doc["posting_date"] = doc.get("posting_date") or dt.date.today().isoformat()
+    if doc.get("bill_date") and str(doc["bill_date"]) > str(doc["posting_date"]):
+        raise FrappeException(
+            "ValidationError",
+            "Supplier Invoice Date cannot be greater than Posting Date",
+            source=ERPNEXT,
+        )
     doc["due_date"] = doc.get("due_date") or doc["posting_date"]
     for row in doc.get("items") or []:
         item = _item(double, row.get("item_code"))
@@ -939,7 +986,7 @@ def register_erpnext(double: FrappeDouble) -> None:
             "items": _row(
                 "BOM Item",
                 mandatory=("item_code", "qty", "uom"),
-                links={"item_code": "Item", "uom": "UOM"},
+                links={"uom": "UOM"},  # a missing item_code is a 404 from validate (F6)
                 labels={"uom": "UOM"},
             )
         },
@@ -947,7 +994,6 @@ def register_erpnext(double: FrappeDouble) -> None:
         allow_on_submit=("is_active", "is_default", "description"),
         permissions=perms["BOM"],
         validate=bom_validate,
-        on_update=bom_on_update,
         on_submit=manage_default_bom,
         on_update_after_submit=manage_default_bom,
         on_cancel=bom_on_cancel,
@@ -1038,8 +1084,18 @@ def register_erpnext(double: FrappeDouble) -> None:
         on_submit=pi_on_submit,
         on_cancel=status_cancelled,
     )
+    double.register_doctype("ToDo", naming="hash", mandatory=("description",))
     double.register_method(
         "erpnext.stock.get_item_details.get_conversion_factor", _get_conversion_factor
+    )
+    double.register_method(
+        "erpnext.buying.doctype.purchase_order.purchase_order.update_status",
+        _po_update_status,
+        http_methods=("POST",),
+    )
+    double.register_method(
+        "erpnext.projects.doctype.project.project.update_costing_and_billing",
+        lambda d, p, user: None,
     )
     double.register_method("erpnext.accounts.utils.get_fiscal_year", _get_fiscal_year)
 
@@ -1059,13 +1115,25 @@ def _abbr_name(double: FrappeDouble, doctype: str) -> Any:
 
 def _bom_name(doc: Mapping[str, Any], existing: Mapping[str, Any]) -> str:
     """ERPNext's BOM.autoname: BOM-<item>-001, -002, ..."""
-    number = 1 + sum(1 for name in existing if name.startswith(f"BOM-{doc['item']}-"))
-    return f"BOM-{doc['item']}-{number:03d}"
+    number = 1 + sum(1 for name in existing if name.startswith(f"BOM-{doc.get('item')}-"))
+    return f"BOM-{doc.get('item')}-{number:03d}"
 
 
 def _get_conversion_factor(double: FrappeDouble, params: dict[str, Any], user: str) -> Any:
     item = _item(double, params.get("item_code"))
     return {"conversion_factor": item_factor(item, str(params.get("uom"))) or 1.0}
+
+
+def _po_update_status(double: FrappeDouble, params: dict[str, Any], user: str) -> None:
+    """PurchaseOrder.update_status: Closed / On Hold; "Submitted" and "Draft" re-open."""
+    name = str(params.get("name") or "")
+    double.check_permission("Purchase Order", "write", user)
+    po = double._existing("Purchase Order", name)
+    status = str(params.get("status") or "")
+    if status in ("Submitted", "Draft"):
+        status = "To Receive and Bill" if po["docstatus"] == 1 else "Draft"
+    double.patch_doc("Purchase Order", name, status=status, modified=double._tick())
+    return None
 
 
 def _get_fiscal_year(double: FrappeDouble, params: dict[str, Any], user: str) -> Any:

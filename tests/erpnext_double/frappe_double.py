@@ -581,7 +581,7 @@ class FrappeDouble(LoopbackDouble):
         """403 PermissionError as frappe.has_permission raises it for a missing role."""
         if doctype in self._forbidden and user != "Guest":
             raise FrappeException("PermissionError", f"No permission for {doctype}", 403)
-        if self.has_permission(doctype, op, user):
+        if self.has_permission(doctype, "read" if op == "get" else op, user):
             return
         message = (
             f"User <strong>{html.escape(user)}</strong> does not have doctype access via role "
@@ -663,9 +663,7 @@ class FrappeDouble(LoopbackDouble):
             raise FrappeException("PermissionError", "Not permitted", 403)
         with self._lock:
             message = method.handler(self, _form_dict(request), user)
-        return self.success(
-            {"message": message} if message is not None or self.version > 14 else {}
-        )
+        return self.success({} if message is None else {"message": message})
 
     # ------------------------------------------------------------------ /api/resource
 
@@ -674,7 +672,9 @@ class FrappeDouble(LoopbackDouble):
         doctype, name = unquote(doctype_raw), unquote(name_raw)
         with self._lock:
             if doctype not in self._specs:
-                raise FrappeException("DoesNotExistError", f"DocType {doctype} not found", 404)
+                raise FrappeException(
+                    "DoesNotExistError", f"DocType {doctype} not found", 404, bare=True
+                )
             if not name:
                 if request.method == "GET":
                     self.check_permission(doctype, "read", user)
@@ -686,17 +686,23 @@ class FrappeDouble(LoopbackDouble):
                 if request.method == "POST":
                     data = _form_dict(request)
                     if isinstance(data.get("data"), str):  # the legacy data=<json> form field
-                        data = {**data, **_json_param(data.pop("data"))}
+                        legacy = _json_param(data.pop("data"))
+                        data = {**data, **legacy}
                     doc = self.insert_as(doctype, data, user)
                     return self.success({"data": self.as_response(doc)})
             elif request.method == "GET":
-                self.check_permission(doctype, "read", user, name=name)
+                if name in self._store[doctype]:
+                    self.check_permission(doctype, "read", user, name=name)
+                else:  # no document to check: the doctype check, as for a write
+                    self.check_permission(doctype, "get", user)
                 return self.success({"data": self.as_response(self._existing(doctype, name))})
             elif request.method == "PUT":
                 doc = self.update_as(doctype, name, _form_dict(request), user)
                 return self.success({"data": self.as_response(doc)})
             elif request.method == "DELETE":
                 self.check_permission(doctype, "delete", user)
+                if name not in self._store[doctype]:  # frappe.delete_doc: a bare raise
+                    raise FrappeException("DoesNotExistError", status=404, thrown=False, bare=True)
                 self._delete(doctype, name)
                 body = {"message": "ok"} if self.version == 14 else {"data": "ok"}
                 return self.success(body, 202)
@@ -753,7 +759,10 @@ class FrappeDouble(LoopbackDouble):
     def _existing(self, doctype: str, name: str) -> dict[str, Any]:
         doc = self._store[doctype].get(name)
         if doc is None:
-            raise FrappeException("DoesNotExistError", f"{doctype} {name} not found", 404)
+            # frappe.get_doc -> DoesNotExistError, answered without the traceback keys
+            raise FrappeException(
+                "DoesNotExistError", f"{doctype} {name} not found", 404, bare=True
+            )
         return doc
 
     def _list(self, doctype: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -772,7 +781,25 @@ class FrappeDouble(LoopbackDouble):
             or (0 if "limit_page_length" in params else DEFAULT_PAGE_LENGTH)
         )
         rows = rows[start : start + length] if length else rows[start:]
-        return [_select(row, fields) for row in rows]
+        spec = self._specs[doctype]
+        tables = {f.split(".", 1)[0] for f in fields if "." in f and "`" not in f}
+        tables &= set(spec.child_tables)
+        if not tables:
+            return [_select(row, fields) for row in rows]
+        # "items.qty": one row per child row, child keys without the table prefix
+        # (frappe.model.db_query joins the child table; "items.name" overwrites "name").
+        table = sorted(tables)[0]
+        out = []
+        for row in rows:
+            for child in row.get(table) or []:
+                picked: dict[str, Any] = {}
+                for field_ in fields:
+                    if field_.startswith(f"{table}."):
+                        picked.update(_select(child, [field_[len(table) + 1 :]]))
+                    else:
+                        picked.update(_select(row, [field_]))
+                out.append(picked)
+        return out
 
     def _condition(
         self, doctype: str, table: str | None, field: str, op: str, value: Any
@@ -804,11 +831,14 @@ class FrappeDouble(LoopbackDouble):
             key = naming[len("field:") :]
             if doc.get(key) in (None, ""):  # frappe.model.naming: set_name_from_naming_options
                 raise FrappeException("ValidationError", f"{spec.label(key)} is required")
-        provisional = f"new-{doctype.lower().replace(' ', '-')}-1"
+        # Frappe names the document before it validates (messages name it; a failed
+        # insert rolls the series counter back with the request).
+        name = self._amended_name(spec, doc) or self._new_name(spec, doc, data.get("name"))
+        doc["name"] = name
+        self._check_all_links(spec, doc)  # Document._validate_links runs before validate
         if spec.validate:
             spec.validate(self, doc, user, None)
-        self._validate(spec, doc, provisional)
-        name = self._new_name(spec, doc, data.get("name"))
+        self._validate(spec, doc, name)
         if name in self._store[doctype]:
             raise FrappeException(
                 "DuplicateEntryError",
@@ -837,7 +867,7 @@ class FrappeDouble(LoopbackDouble):
             raise FrappeException(
                 "TimestampMismatchError",
                 "Error: Document has been modified after you have opened it "
-                f"({data['modified']}, {current['modified']}). "
+                f"({current['modified']}, {self._tick()}). "
                 "Please refresh to get the latest document.",
             )
         changes = {k: v for k, v in data.items() if k not in STANDARD_FIELDS}
@@ -870,6 +900,7 @@ class FrappeDouble(LoopbackDouble):
                     )
         merged = {k: v for k, v in current.items() if k not in STANDARD_FIELDS}
         merged.update(changes)
+        merged["name"] = name
         if old_status == 0:
             if spec.validate:
                 spec.validate(self, merged, user, current)
@@ -886,6 +917,29 @@ class FrappeDouble(LoopbackDouble):
         if old_status == 1 and new_status == 1 and spec.on_update_after_submit:
             spec.on_update_after_submit(self, stored, user, current)
         return self._store[doctype][name]
+
+    def _amended_name(self, spec: DocTypeSpec, doc: Mapping[str, Any]) -> str | None:
+        """frappe.model.naming._get_amended_name: X -> X-1, X-1 -> X-2; only a cancelled
+        document may be amended."""
+        source = doc.get("amended_from")
+        if not source:
+            return None
+        original = self._store[spec.name].get(str(source))
+        if original is None:
+            raise FrappeException("LinkValidationError", f"Could not find Amended From: {source}")
+        if original["docstatus"] != 2:
+            slug = spec.name.lower().replace(" ", "-")
+            raise FrappeException(
+                "ValidationError",
+                f'<a href="{self.url}/app/{slug}/{source}">{source}</a> cannot be amended '
+                "because it is not cancelled. Please cancel the document before creating an "
+                "amendment.",
+                title="Amendment Not Allowed",
+            )
+        base, _, number = str(source).rpartition("-")
+        if base and number.isdigit() and base in self._store[spec.name]:
+            return f"{base}-{int(number) + 1}"
+        return f"{source}-1"
 
     def _check_unique(self, spec: DocTypeSpec, doc: Mapping[str, Any], name: str) -> None:
         for key in spec.unique:
@@ -967,6 +1021,14 @@ class FrappeDouble(LoopbackDouble):
                     )
                 self._check_links(child, row, prefix=f"Row #{idx}: ")
 
+    def _check_all_links(self, spec: DocTypeSpec, doc: Mapping[str, Any]) -> None:
+        self._check_links(spec, doc, prefix="")
+        for fieldname, child in spec.child_tables.items():
+            rows = doc.get(fieldname)
+            for idx, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+                if isinstance(row, dict):
+                    self._check_links(child, row, prefix=f"Row #{idx}: ")
+
     def _check_links(self, spec: DocTypeSpec, doc: Mapping[str, Any], *, prefix: str) -> None:
         for fieldname, target in spec.links.items():
             value = doc.get(fieldname)
@@ -976,7 +1038,7 @@ class FrappeDouble(LoopbackDouble):
                 # frappe.model.base_document.get_invalid_links -> LinkValidationError
                 raise FrappeException(
                     "LinkValidationError",
-                    f"{prefix}Could not find {spec.label(fieldname)}: {value}",
+                    f"Could not find {prefix}{spec.label(fieldname)}: {value}",
                 )
 
     def _new_name(self, spec: DocTypeSpec, doc: Mapping[str, Any], given: Any) -> str:
@@ -1110,7 +1172,7 @@ def _client_submit(double: FrappeDouble, params: dict[str, Any], user: str) -> d
             raise FrappeException(
                 "TimestampMismatchError",
                 "Error: Document has been modified after you have opened it "
-                f"({double._store[doctype][name]['modified']}, {doc.get('modified')}). "
+                f"({double._store[doctype][name]['modified']}, {double._tick()}). "
                 "Please refresh to get the latest document.",
             )
         saved = double.update_as(doctype, str(name), {**doc, "docstatus": 1}, user)
@@ -1156,7 +1218,7 @@ def _form_dict(request: RecordedRequest) -> dict[str, Any]:
         try:
             body = json.loads(request.body)
         except ValueError as exc:
-            raise FrappeException("JSONDecodeError", str(exc), 500) from exc
+            raise FrappeException("JSONDecodeError", str(exc), 500, thrown=False) from exc
         if isinstance(body, dict):
             form.update(body)
         elif isinstance(body, list):
@@ -1313,7 +1375,11 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
 
 def _select(doc: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
     if "*" in fields:
-        return {k: copy.deepcopy(v) for k, v in doc.items() if not isinstance(v, list)}
+        return {
+            k: copy.deepcopy(v)
+            for k, v in doc.items()
+            if not isinstance(v, list) and k != "doctype"
+        }
     row = {}
     for spec in fields:
         parts = re.split(r"\s+as\s+", spec, maxsplit=1, flags=re.I)
