@@ -127,3 +127,22 @@ def run_last_succeeded(
         params__assembly_item=assembly_item,
     ).order_by("-finished_at")
     return next((run for run in runs[:20] if run.bom_name), None)
+
+
+def runs_earlier_boms(
+    *, project: Project, erpnext_url: str, assembly_item: str, limit: int = 20
+) -> tuple[tuple[str, str, str], ...]:
+    """(BOM name, modified, content fingerprint) of the BOMs the project's successful syncs
+    made on this site for this item, newest first: going back to an earlier model reuses one."""
+    runs = BomSyncRun.objects.filter(
+        project=project,
+        state=BomSyncRun.State.SUCCEEDED,
+        params__erpnext_url=erpnext_url,
+        params__assembly_item=assembly_item,
+    ).order_by("-finished_at")[:limit]
+    seen: dict[str, tuple[str, str, str]] = {}
+    for run in runs:
+        if run.bom_name:
+            fingerprint = (run.checkpoint or {}).get("content_fingerprint", "")
+            seen.setdefault(run.bom_name, (run.bom_name, run.bom_modified, fingerprint))
+    return tuple(seen.values())

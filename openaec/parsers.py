@@ -35,11 +35,13 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_TOO_DEEP) from None
-        _check(data)
+        check_json(data)
         return data
 
 
-def _check(data) -> None:
+def check_json(data) -> None:
+    """Raise ParseError for what JSONParser refuses in parsed JSON: nesting deeper than
+    MAX_JSON_DEPTH, strings with unpaired surrogates. For bodies read without the parser."""
     pending = [(data, 1)]
     while pending:
         value, depth = pending.pop()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from erp.services.clients import ErpnextContext
 from integrations.erpnext.errors import ErpnextError
 from jobs.runner import JobContext, JobFailed, jobs_fail_stalled
 from jobs.services import JobLockedError, job_enqueue, job_requeue
@@ -17,7 +18,7 @@ from projects.selectors import model_version_ready, project_role_for
 from .. import selectors
 from ..constants import BOM_SYNC, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
 from ..erpnext import BomGateway
-from ..links import client_for, project_link
+from ..links import context_for, project_link
 from ..mapping import Line, suggest_items
 from ..models import BomSyncRun
 from . import failures, planning
@@ -36,7 +37,11 @@ def require_sync_role(*, user, project: Project) -> None:
 def _previous(run: BomSyncRun | None) -> Previous | None:
     if run is None:
         return None
+    earlier = selectors.runs_earlier_boms(
+        project=run.project, erpnext_url=run.erpnext_url, assembly_item=run.assembly_item
+    )
     return Previous(
+        earlier=earlier,
         fingerprint=run.fingerprint,
         bom_name=run.bom_name,
         bom_modified=run.bom_modified,
@@ -68,25 +73,26 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
     target = planning.target_for(
         project=project, options=options, link=link, lines=tuple(mapping.lines)
     )
-    client, site_url = client_for(user=user, link=link)
+    context = context_for(user=user, link=link)
+    site_url = context.site_url
     previous = _previous(
         selectors.run_last_succeeded(
             project=project, erpnext_url=site_url, assembly_item=target.assembly_item
         )
     )
-    gateway = BomGateway(client)
-    with client:
+    gateway = BomGateway(context.client)
+    with context.client:
         engine = BomSync(gateway, target, checkpoint=_seed_checkpoint(target, previous))
         try:
             found = engine.preview()
         except ErpnextError as exc:
-            raise failures.as_application_error(exc, site_url=site_url) from exc
+            raise failures.as_application_error(exc, context=context) from exc
     return _preview_body(version, target, mapping, found, site_url, gateway)
 
 
 def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[str, Any]:
     insp, current = found["inspection"], found["current_bom"]
-    sources = {(line.item_code, line.uom): line.sources for line in mapping.lines}
+    rates = insp.rates
     unmapped = planning.plan_as_json(mapping)["unmapped"]
     unmapped += [
         {
@@ -115,7 +121,12 @@ def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[st
                 "qty": row.qty,
                 "raw_qty": round(row.raw_qty, 6),
                 "rounded_up": row.rounded_up,
-                "rate": row.rate,
+                "rate": rates.rates.get((row.item_code, row.uom), row.rate),
+                "rule_rate": row.rate,
+                "rate_source": rates.sources.get((row.item_code, row.uom), ""),
+                "conversion_factor": row.conversion_factor,
+                "stock_qty": round(row.qty * row.conversion_factor, 6),
+                "converted_from": row.converted_from or None,
                 "item_exists": row.item_code.casefold() in insp.items,
                 "sources": [
                     {
@@ -125,11 +136,15 @@ def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[st
                         "base_qty": s.base,
                         "qty": s.qty,
                     }
-                    for s in sources.get((row.item_code, row.uom), [])
+                    for s in _sources(mapping, row)
                 ],
             }
             for row in insp.rows
         ],
+        "rm_cost_as_per": rates.rm_cost_as_per,
+        "price_list": rates.price_list or None,
+        "total_cost": insp.total_cost(),
+        "alerts": insp.alerts,
         "unmapped": unmapped,
         "rounding": rounding_notes(insp.rows),
         "items_to_create": (
@@ -154,18 +169,29 @@ def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[st
     }
 
 
+def _sources(mapping, row) -> list:
+    """The takeoff lines behind a row (in the rule's UOM when we converted it)."""
+    uom = row.converted_from or row.uom
+    return [
+        source
+        for line in mapping.lines
+        if line.item_code == row.item_code and line.uom in (uom, row.uom)
+        for source in line.sources
+    ]
+
+
 def bom_suggestions(*, project: Project, user, model_version) -> dict[str, Any]:
     """For each line no rule maps: ERPNext Items whose code or name shares words with it."""
     require_sync_role(user=user, project=project)
     version = model_version_ready(project=project, number=model_version)
     mapping = planning.mapping_for(project=project, version=version)
-    client, site_url = client_for(user=user, link=project_link(project=project))
-    gateway = BomGateway(client)
-    with client:
+    context = context_for(user=user, link=project_link(project=project))
+    gateway = BomGateway(context.client)
+    with context.client:
         try:
             items = gateway.items_for_suggestions(SUGGESTION_ITEM_LIMIT)
         except ErpnextError as exc:
-            raise failures.as_application_error(exc, site_url=site_url) from exc
+            raise failures.as_application_error(exc, context=context) from exc
     lines = []
     for item in mapping.unmapped:
         line = Line(**item.key, **item.quantities, element_count=item.element_count)
@@ -195,8 +221,9 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
     options = planning.clean_options(options)
     version = model_version_ready(project=project, number=model_version)
     link = project_link(project=project)
-    client, site_url = client_for(user=user, link=link)  # fails now, not in the worker
-    client.close()
+    context = context_for(user=user, link=link)  # fails now, not in the worker
+    context.client.close()
+    site_url = context.site_url
     mapping = planning.mapping_for(project=project, version=version)
     if not mapping.lines:
         raise ApplicationError(
@@ -248,8 +275,7 @@ def bom_sync_resume(*, run: BomSyncRun, user) -> BomSyncRun:
             f"Only a failed run can be resumed; this one is {run.state}.",
             extra={"state": run.state},
         )
-    client, _ = _checked_client(run=run, user=user)  # refuses another site now
-    client.close()
+    _checked_context(run=run, user=user).client.close()  # refuses another site now
     history = [
         *run.checkpoint.get("history", []),
         {
@@ -290,15 +316,15 @@ def _already_active(project: Project) -> ConflictError:
     )
 
 
-def _checked_client(*, run: BomSyncRun, user):
-    client, site_url = client_for(user=user, link=project_link(project=run.project))
-    if site_url != run.erpnext_url:
-        client.close()
+def _checked_context(*, run: BomSyncRun, user):
+    context = context_for(user=user, link=project_link(project=run.project))
+    if context.site_url != run.erpnext_url:
+        context.client.close()
         raise ConflictError(
             f"This run writes to {run.erpnext_url}, but the ERPNext settings of {user} point "
-            f"to {site_url}."
+            f"to {context.site_url}."
         )
-    return client, site_url
+    return context
 
 
 class RunRecorder:
@@ -323,15 +349,18 @@ def bom_sync_handle(context: JobContext) -> dict[str, Any]:
     run = BomSyncRun.objects.select_related("project", "created_by", "retried_by").get(
         pk=context.job.pk
     )
+    acting = run.resumed_by or run.user
+    if acting is None:
+        raise ApplicationError("The user who started this sync no longer exists.")
+    erpnext = _checked_context(run=run, user=acting)
     try:
-        result = _execute(run, context)
+        result = _execute(run, context, erpnext)
     except LineErrors as exc:
         raise JobFailed(f"ERPNext cannot take the BOM: {exc}", exc.errors) from exc
     except ErpnextError as exc:
-        message = failures.describe(exc, site_url=run.erpnext_url)
-        if failures.is_transient(exc):
-            message += " Resume the run once ERPNext is back; nothing will be written twice."
-        raise JobFailed(message) from exc
+        if exc.alerts:
+            context.checkpoint({"alerts": exc.alerts})
+        raise JobFailed(failures.describe(exc, context=erpnext)) from exc
     context.checkpoint(
         {
             "content_fingerprint": result.content_fingerprint,
@@ -339,6 +368,7 @@ def bom_sync_handle(context: JobContext) -> dict[str, Any]:
             "currency": result.currency,
             "rounding": result.rounding,
             "warnings": result.warnings,
+            "alerts": result.alerts,
         }
     )
     context.success_phase = BomSyncRun.Outcome(result.outcome).label
@@ -350,11 +380,8 @@ def bom_sync_handle(context: JobContext) -> dict[str, Any]:
     }
 
 
-def _execute(run: BomSyncRun, context: JobContext):
-    acting = run.resumed_by or run.user
-    if acting is None:
-        raise ApplicationError("The user who started this sync no longer exists.")
-    client, _ = _checked_client(run=run, user=acting)
+def _execute(run: BomSyncRun, context: JobContext, erpnext: ErpnextContext):
+    client = erpnext.client
     gateway = BomGateway(client)
     context.count_requests(gateway)
     previous = _previous(

@@ -1,7 +1,7 @@
 """JSON API of ERPNext project links: search, link, create, unlink, pull, push, history,
 webhook sites, and the webhook receiver."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -315,7 +315,8 @@ class ErpnextWebhookApi(APIView):
         summary="Receive ERPNext's signed Project webhook",
         description=(
             f"Signed by Frappe: `{WEBHOOK_SIGNATURE_HEADER}` = base64(HMAC-SHA256(secret, body)). "
-            "401 unsigned, 403 bad signature, 409 replayed or stale (not newer than held)."
+            "401 unsigned, 403 bad signature; a delivery already received or not newer than "
+            "the state held is 200 `unchanged` (so that Frappe does not retry it)."
         ),
         request={"application/json": {"type": "object"}},
         responses={
@@ -324,7 +325,6 @@ class ErpnextWebhookApi(APIView):
             401: DetailSerializer,
             403: DetailSerializer,
             404: DetailSerializer,
-            409: OpenApiResponse(DetailSerializer, description="replayed or stale delivery"),
         },
         auth=[],
     )

@@ -31,7 +31,6 @@ from .sync import (
 from .webhooks import (
     WebhookOutcome,
     WebhookRefusedError,
-    WebhookStaleError,
     WebhookUnsignedError,
     erpnext_webhook_receive,
     webhook_signature,
@@ -47,7 +46,6 @@ __all__ = [
     "SyncOutcome",
     "WebhookOutcome",
     "WebhookRefusedError",
-    "WebhookStaleError",
     "WebhookUnsignedError",
     "client_for",
     "erpnext_links_sync_all",

@@ -139,7 +139,9 @@ def apply_remote_locked(
     """
     held = link.erpnext_modified
     if held and state.modified <= held:
-        if state.modified == held and source != Source.WEBHOOK:
+        if state.modified == held or source == Source.WEBHOOK:
+            # An equal stamp is what we hold (ERPNext echoes our own writes by webhook); an
+            # older delivery is one that arrived late: neither is news, nor history.
             return SyncOutcome(link, "unchanged", "Already up to date with ERPNext.")
         detail = (
             f"Ignored: ERPNext modified {state.modified} is not newer than {held}, "

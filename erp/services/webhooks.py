@@ -7,6 +7,7 @@ so the body is read as JSON whatever the header says.
 """
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -14,9 +15,11 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ParseError
 
 from integrations import crypto
-from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
+from openaec.exceptions import AccessDeniedError, ApplicationError, NotFoundError
+from openaec.parsers import check_json
 
 from ..constants import PROJECT_DOCTYPE
 from ..models import ErpnextProjectLink, ErpnextSite, WebhookDelivery
@@ -36,13 +39,20 @@ class WebhookRefusedError(AccessDeniedError):
     """Bad signature, or the site cannot verify deliveries."""
 
 
-class WebhookStaleError(ConflictError):
-    """A replayed body, or a state not newer than the one held."""
+# ERPNext stamps `modified` in its site's time zone; a day covers every zone, and a stamp
+# further ahead would make the link ignore every later delivery.
+MAX_MODIFIED_AHEAD = dt.timedelta(days=1)
+REPLAYED_DETAIL = "Already received: this exact body came before; nothing to do."
 
 
 @dataclass(frozen=True)
 class WebhookOutcome:
-    """What a delivery did: `result` is updated or not_linked (stale ones raise)."""
+    """What a delivery did: `result` is updated, unchanged or not_linked.
+
+    A delivery already received, or not newer than the state held (ERPNext echoes every
+    write of ours with the `modified` we already hold), is "unchanged": a 200, so that Frappe
+    does not retry it, and no history row.
+    """
 
     result: str
     detail: str
@@ -94,9 +104,8 @@ def erpnext_webhook_receive(*, token: str, body: bytes, signature: str | None) -
                     erpnext_modified=state.modified,
                 )
         except IntegrityError:
-            replayed = True
+            return WebhookOutcome("unchanged", REPLAYED_DETAIL, state.name)
         else:
-            replayed = False
             link = (
                 ErpnextProjectLink.objects.select_for_update(of=("self",))
                 .select_related("site", "project")
@@ -113,27 +122,34 @@ def erpnext_webhook_receive(*, token: str, body: bytes, signature: str | None) -
                 sync = apply_remote_locked(link=link, state=state, source=Source.WEBHOOK)
                 outcome = WebhookOutcome(sync.result, sync.detail, state.name, sync)
             WebhookDelivery.objects.filter(pk=delivery.pk).update(outcome=outcome.result)
-    if replayed:
-        raise WebhookStaleError(
-            "Replayed delivery: this exact body was received before.", extra={"result": "replayed"}
-        )
-    if outcome.result == "stale":
-        # Committed above: the ignored delivery stays in the status history.
-        raise WebhookStaleError(outcome.detail, extra={"result": "stale"})
     return outcome
 
 
 def _parse(body: bytes):
+    """The delivery as a RemoteState; what the API refuses in a JSON body is refused here too
+    (deep nesting, unpaired surrogates), and so are NUL characters, which PostgreSQL cannot
+    store, and a `modified` far in the future."""
     try:
         payload = json.loads(body)
+        check_json(payload)
+    except ParseError as exc:
+        raise ApplicationError(f"The delivery body is not usable JSON: {exc.detail}") from exc
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApplicationError("The delivery body is not JSON.") from exc
     if not isinstance(payload, dict):
         raise ApplicationError("The delivery body is not a JSON object.")
+    if any(isinstance(v, str) and "\x00" in v for v in (*payload, *payload.values())):
+        raise ApplicationError("The delivery contains a NUL character.")
     doctype = payload.get("doctype")
     if doctype not in (None, PROJECT_DOCTYPE):
         raise ApplicationError(f"Only Project deliveries are accepted, not {str(doctype)[:60]!r}.")
     try:
-        return remote_state(payload, partial=True)
+        state = remote_state(payload, partial=True)
     except ValueRejected as exc:
         raise ApplicationError(f"The delivery is not a usable Project: {exc}.") from exc
+    latest = (dt.datetime.now() + MAX_MODIFIED_AHEAD).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if state.modified > latest:
+        raise ApplicationError(
+            f"The delivery's 'modified' ({state.modified}) is more than a day in the future."
+        )
+    return state

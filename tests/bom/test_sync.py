@@ -34,13 +34,22 @@ def test_first_sync_writes_one_submitted_default_bom_in_four_requests(
     assert rows[("DOOR-90", "Nos")]["qty"] == 5
     assert rows[("STEEL-HEA200", "kg")]["rate"] == 1.25
     assert erp.get_doc("Item", f"BIM-{project.slug}")["default_bom"] == bom["name"]
-    # Items by code, UOMs, Company, one insert_many (the assembly item), the BOM.
-    assert len(erp.requests) == 5
-    assert len(writes(erp)) == 2
-    assert (run.http_requests, run.reads, run.writes) == (5, 3, 2)
+    # Items by code, UOMs, Item Prices (a rule sets a rate), Company, one insert_many (the
+    # assembly item), one insert_many (the rule's rate as an Item Price), the BOM.
+    assert len(erp.requests) == 7
+    assert len(writes(erp)) == 3
+    assert (run.http_requests, run.reads, run.writes) == (7, 4, 3)
+    assert (bom["rm_cost_as_per"], bom["buying_price_list"]) == ("Price List", "Standard Buying")
+    [price] = erp.docs("Item Price")
+    assert (price["item_code"], price["uom"], price["price_list_rate"]) == (
+        "STEEL-HEA200",
+        "kg",
+        1.25,
+    )
     assert run.bom_name == bom["name"] and run.bom_docstatus == 1
     assert {(d["doctype"], d["action"]) for d in run.documents} == {
         ("Item", "created"),
+        ("Item Price", "created"),
         ("BOM", "created"),
     }
     assert run.username == erp_editor.username
@@ -249,7 +258,7 @@ def test_lost_response_of_insert_many_does_not_make_a_second_item(
 
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
-    inserts = [r for r in erp.requests if r.path.endswith("insert_many")]
+    inserts = [r for r in erp.requests if r.path.endswith("insert_many") and b'"Item"' in r.body]
     assert len(inserts) == 1
     assert len(erp.docs("Item")) == 5
 

@@ -1,9 +1,13 @@
 """POST /api/webhooks/erpnext/{site_token}: ERPNext's signed Project webhook."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
+from erp.constants import WEBHOOK_SIGNATURE_HEADER
 from erp.models import ErpnextProjectLink, ProjectStatusChange, WebhookDelivery
+from erp.services import webhook_signature
 from projects.models import Project
 
 from .conftest import WEBHOOK_SECRET
@@ -82,27 +86,32 @@ def test_badly_signed_delivery_is_403(erp, webhook_site, how):
     assert Project.objects.get().status == "open"
 
 
-def test_replayed_delivery_is_409(erp, webhook_site):
+def test_replayed_delivery_is_200_unchanged_and_changes_nothing(erp, webhook_site):
     erp.set_doc("Project", "PROJ-0001", status="Cancelled")
     body, headers = erp.webhook_delivery("Project", "PROJ-0001", secret=WEBHOOK_SECRET)
     assert deliver(webhook_site, body, headers).status_code == 200
     Project.objects.update(status="open")  # changed here meanwhile
+    rows = ProjectStatusChange.objects.count()
 
     response = deliver(webhook_site, body, headers)
 
-    assert response.status_code == 409
+    # A non-2xx makes Frappe retry 3 times and log a traceback each time (issue 8 #4).
+    assert response.status_code == 200
     assert response.json() == {
-        "detail": "Replayed delivery: this exact body was received before.",
-        "result": "replayed",
+        "result": "unchanged",
+        "detail": "Already received: this exact body came before; nothing to do.",
+        "erpnext_project": "PROJ-0001",
     }
     assert Project.objects.get().status == "open"
+    assert ProjectStatusChange.objects.count() == rows
 
 
-def test_stale_delivery_is_409_and_recorded_as_ignored(erp, webhook_site):
+def test_older_delivery_is_200_unchanged_without_a_history_row(erp, webhook_site):
     older = erp.get_doc("Project", "PROJ-0001")
     erp.set_doc("Project", "PROJ-0001", status="Completed")
     newer_body, newer_headers = erp.webhook_delivery("Project", "PROJ-0001", secret=WEBHOOK_SECRET)
     assert deliver(webhook_site, newer_body, newer_headers).status_code == 200
+    rows = ProjectStatusChange.objects.count()
     # Deliveries can arrive out of order: this one says Cancelled at the earlier `modified`.
     stale_data = {
         "doctype": "Project",
@@ -116,19 +125,29 @@ def test_stale_delivery_is_409_and_recorded_as_ignored(erp, webhook_site):
 
     response = deliver(webhook_site, stale_body, stale_headers)
 
-    assert response.status_code == 409
-    assert response.json()["result"] == "stale"
-    assert "is not newer than" in response.json()["detail"]
+    assert response.status_code == 200
+    assert response.json()["result"] == "unchanged"
     assert Project.objects.get().status == "completed"
-    ignored = ProjectStatusChange.objects.get(applied=False)
-    assert (ignored.source, ignored.new_value, ignored.erpnext_modified) == (
-        "webhook",
-        "Cancelled",
-        older["modified"],
-    )
+    assert ProjectStatusChange.objects.count() == rows
 
 
-def test_same_modified_again_is_stale(erp, webhook_site):
+def test_the_echo_of_our_own_push_is_200_unchanged_without_a_history_row(
+    erp, webhook_site, linked, api_client_for, editor
+):
+    """ERPNext's Webhook echoes every write of ours with the `modified` we already hold."""
+    client = api_client_for(editor)
+    pushed = client.post(f"/api/projects/{linked.project.slug}/erpnext/push")
+    assert pushed.status_code == 200, pushed.content
+    rows = ProjectStatusChange.objects.count()
+    body, headers = erp.webhook_delivery("Project", "PROJ-0001", secret=WEBHOOK_SECRET)
+
+    response = deliver(webhook_site, body, headers)
+
+    assert (response.status_code, response.json()["result"]) == (200, "unchanged")
+    assert ProjectStatusChange.objects.count() == rows
+
+
+def test_same_modified_again_is_unchanged(erp, webhook_site):
     data = erp.get_doc("Project", "PROJ-0001")
     body, headers = erp.webhook_delivery(
         "Project",
@@ -139,8 +158,29 @@ def test_same_modified_again_is_stale(erp, webhook_site):
 
     response = deliver(webhook_site, body, headers)
 
-    assert response.status_code == 409
+    assert (response.status_code, response.json()["result"]) == (200, "unchanged")
     assert Project.objects.get().status == "open"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "PROJ-\ud800", "modified": "2026-01-01 10:00:00"}, "unpaired surrogate"),
+        ({"name": "PROJ-0001", "status": "Open\u0000", "modified": "2026-01-01 10:00:00"}, "NUL"),
+        ({"name": "PROJ-0001", "modified": "9999-12-31 23:59:59"}, "in the future"),
+    ],
+)
+def test_signed_hostile_delivery_is_400_and_stores_nothing(erp, webhook_site, data, message):
+    """Issue 16.7: a lone surrogate was a 500, a NUL was stored, 9999-12-31 froze the link."""
+    body = json.dumps(data).encode()
+    headers = {WEBHOOK_SIGNATURE_HEADER: webhook_signature(secret=WEBHOOK_SECRET, body=body)}
+
+    response = deliver(webhook_site, body, headers)
+
+    assert response.status_code == 400, response.content
+    assert message in response.json()["detail"]
+    assert not WebhookDelivery.objects.exists()
+    assert ErpnextProjectLink.objects.get().erpnext_modified < "9999"
 
 
 def test_delivery_for_an_unlinked_erpnext_project_is_accepted_and_ignored(erp, webhook_site):

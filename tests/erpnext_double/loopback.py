@@ -82,6 +82,7 @@ class Fault:
     garbage: bool = False
     drop: bool = False
     drop_after_handling: bool = False
+    delay_after_handling: float = 0.0  # handle (the write happens), then wait, then answer
     retry_after: float | None = None
     chunked: bool = False
     drip: float = 0.0  # with chunked: pause between 4 KiB chunks (a slow body)
@@ -203,6 +204,7 @@ class LoopbackDouble:
         garbage: bool = False,
         drop: bool = False,
         drop_after_handling: bool = False,
+        delay_after_handling: float = 0.0,
         retry_after: float | None = None,
         chunked: bool = False,
         drip: float = 0.0,
@@ -212,7 +214,10 @@ class LoopbackDouble:
 
         ``delay`` waits before answering (alone: then answers normally). ``drop`` closes the
         connection without answering; ``drop_after_handling`` handles the request (a write
-        happens) and then closes without answering. ``status``/``body``/``html``/``garbage``/
+        happens) and then closes without answering. ``delay_after_handling`` handles the
+        request at once and answers only after that many seconds: a client that gives up
+        sooner has had its write done anyway, as a real server keeps working after the client
+        stopped waiting. ``status``/``body``/``html``/``garbage``/
         ``retry_after`` replace the answer: a body that is a dict or list is sent as JSON,
         ``status`` alone gets the double's own error body for that status, ``retry_after``
         alone answers 429 like Frappe's rate limiter. ``chunked`` sends the body chunked, with
@@ -230,6 +235,7 @@ class LoopbackDouble:
             garbage=garbage,
             drop=drop,
             drop_after_handling=drop_after_handling,
+            delay_after_handling=delay_after_handling,
             retry_after=retry_after,
             chunked=chunked or drip > 0,
             drip=drip,
@@ -405,6 +411,10 @@ class _Handler(BaseHTTPRequestHandler):
             reply = double._fault_reply(fault, request)
         else:
             reply = double._safe_handle(request)
+        stopped = fault is not None and double._stopping.wait(fault.delay_after_handling or 0)
+        if stopped:
+            self._drop()
+            return
         self._send(reply, chunked=bool(fault and fault.chunked), drip=fault.drip if fault else 0)
 
     def _read_body(self) -> bytes:

@@ -60,7 +60,8 @@ def test_wrong_secret_on_v15_is_http_401_with_body_cut_to_200(frappe):
     assert result["error"].startswith("HTTP 401: {")
     body = result["error"][len("HTTP 401: ") :]
     assert len(body) == 200
-    assert body.startswith('{"exc_type": "AuthenticationError"')
+    # The recorded site sends "exception" first (recorded-calls-1.json, A2).
+    assert body.startswith('{"exception": "frappe.exceptions.AuthenticationError"')
 
 
 def test_wrong_secret_on_v14_is_http_403():
@@ -68,7 +69,7 @@ def test_wrong_secret_on_v14_is_http_403():
         result = check(double.url, secret="wrong-secret-0000")
 
     assert result["success"] is False
-    assert result["error"].startswith('HTTP 403: {"exc_type": "PermissionError"')
+    assert result["error"].startswith('HTTP 403: {"exception": "frappe.exceptions.PermissionError')
 
 
 def test_short_error_body_is_returned_whole(frappe):
