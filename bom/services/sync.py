@@ -11,9 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.erpnext.errors import ErpnextError
-from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError
-from projects.models import ROLE_RANK, Project, ProjectRole
-from projects.selectors import model_version_ready, project_role_for
+from openaec.exceptions import ApplicationError, ConflictError
+from projects.models import Project
+from projects.permissions import require_project_writer
+from projects.selectors import model_version_ready
 
 from .. import selectors
 from ..constants import STALE_RUN_SECONDS, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
@@ -38,9 +39,7 @@ PROGRESS_FIELDS = (
 
 def require_sync_role(*, user, project: Project) -> None:
     """Editors and admins of the project who are not global viewers: 403 for anyone else."""
-    role = project_role_for(user=user, project=project)
-    if role is None or ROLE_RANK[role] < ROLE_RANK[ProjectRole.EDITOR] or not user.can_edit:
-        raise AccessDeniedError("Access denied: syncing BOMs needs the editor or admin role.")
+    require_project_writer(user=user, project=project, doing="syncing BOMs")
 
 
 def _previous(run: BomSyncRun | None) -> Previous | None:

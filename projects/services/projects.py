@@ -70,6 +70,10 @@ def project_update(
     A status change goes to the ERPNext link (erp app): recorded, and pushed after commit.
     """
     old_status = project.status
+    if status is not None and status != old_status:
+        from erp.services import project_status_change_check
+
+        project_status_change_check(project=project, actor=actor)
     changes = {"description": description, "code": code, "status": status}
     if name is not None:
         if not name.strip():

@@ -110,8 +110,8 @@ def test_project_editor_can_upload(project, project_editor, synthetic_ifc, uploa
     assert response.status_code == 201
 
 
-def test_non_member_upload_is_403(project, outsider, synthetic_ifc, upload_file):
-    assert upload_file(project, outsider, synthetic_ifc(elements=2)).status_code == 403
+def test_non_member_upload_is_404(project, outsider, synthetic_ifc, upload_file):
+    assert upload_file(project, outsider, synthetic_ifc(elements=2)).status_code == 404
 
 
 def test_upload_to_unknown_project_is_404(api_client_for, editor):
@@ -210,8 +210,8 @@ def test_list_versions_newest_first(project, editor, synthetic_ifc, upload_file,
     assert all(v["state"] == "ready" for v in response.json())
 
 
-def test_list_versions_as_non_member_is_403(api_client_for, project, outsider):
-    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models").status_code == 403
+def test_list_versions_as_non_member_is_404(api_client_for, project, outsider):
+    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models").status_code == 404
 
 
 def test_get_one_version(project, editor, synthetic_ifc, upload_file, api_client_for):
@@ -240,8 +240,8 @@ def test_missing_version_is_404(api_client_for, project, editor):
     assert response.json() == {"detail": "Model version 7 not found"}
 
 
-def test_version_of_other_project_is_403(api_client_for, project, outsider):
-    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models/1").status_code == 403
+def test_version_of_other_project_is_404(api_client_for, project, outsider):
+    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models/1").status_code == 404
 
 
 def test_ifczip_upload_is_accepted_and_taken_off(project, editor, synthetic_ifc, upload_file):

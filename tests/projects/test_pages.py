@@ -88,11 +88,11 @@ def test_project_detail_of_unknown_project_is_404(browser, editor):
     assert "Project not found" in response.content.decode()
 
 
-def test_project_detail_as_non_member_is_403(browser, project, outsider):
+def test_project_detail_as_non_member_is_404(browser, project, outsider):
     response = browser(outsider).get(f"/projects/{project.slug}")
 
-    assert response.status_code == 403
-    assert "Access denied" in response.content.decode()
+    assert response.status_code == 404
+    assert "Project not found" in response.content.decode()
 
 
 def test_project_viewer_sees_no_upload_link(browser, project, project_viewer):
