@@ -7,9 +7,16 @@ project) need the project role editor or admin AND a global role that is not vie
 ERPNext, neither directly nor through a status change that a background push carries there.
 """
 
+from django.db.models import QuerySet
+
 from openaec.exceptions import AccessDeniedError
 
 from .models import ROLE_RANK, Project, ProjectMember, ProjectRole
+
+
+def is_global_admin(user) -> bool:
+    """Global admin, and False for anyone not signed in (the admin login page asks too)."""
+    return bool(user is not None and user.is_authenticated and user.is_admin)
 
 
 def project_role_for(*, user, project: Project) -> str | None:
@@ -32,6 +39,22 @@ def may_write(*, user, role: str | None) -> bool:
         and role is not None
         and ROLE_RANK[role] >= ROLE_RANK[ProjectRole.EDITOR]
     )
+
+
+def projects_with_role(user, min_role: str) -> QuerySet[Project]:
+    """The projects on which the user acts with at least `min_role` (admin form choices)."""
+    visible = Project.objects.for_user(user)
+    if user.is_authenticated and user.is_admin:
+        return visible
+    roles = [role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK[min_role]]
+    return visible.filter(members__user=user, members__role__in=roles)
+
+
+def projects_writable(user) -> QuerySet[Project]:
+    """The projects where may_write() holds for the user."""
+    if not (user.is_authenticated and user.is_active and user.can_edit):
+        return Project.objects.none()
+    return projects_with_role(user, ProjectRole.EDITOR)
 
 
 def project_may_write(*, user, project: Project) -> bool:

@@ -1,6 +1,13 @@
 """Writes of projects: projects and members, model version uploads, the takeoff job."""
 
-from .projects import project_create, project_delete, project_member_set, project_update
+from .projects import (
+    project_create,
+    project_delete,
+    project_member_change_check,
+    project_member_remove,
+    project_member_set,
+    project_update,
+)
 from .takeoff import (
     JobNotRetryableError,
     JobProgress,
@@ -19,6 +26,8 @@ __all__ = [
     "model_version_create",
     "project_create",
     "project_delete",
+    "project_member_change_check",
+    "project_member_remove",
     "project_member_set",
     "project_update",
     "takeoff_job_enqueue",
