@@ -17,7 +17,7 @@ from openaec.views import application_errors, error_page
 
 from . import selectors, services
 from .charts import format_quantity, horizontal_bar_chart
-from .forms import MemberForm, ModelUploadForm, ProjectForm, TakeoffFilterForm
+from .forms import MemberForm, ModelUploadForm, ProjectForm, StatusForm, TakeoffFilterForm
 from .models import ROLE_RANK, ProjectRole
 from .takeoff_query import QUANTITIES, paginate, parse_diff_statuses, parse_takeoff_query
 from .uploads import declared_body_too_large, format_bytes, install_upload_handler
@@ -64,7 +64,7 @@ def project_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _detail_context(project, role, versions, member_form) -> dict:
+def _detail_context(project, role, versions, member_form, status_form=None) -> dict:
     latest = selectors.model_version_latest_jobs(versions=versions)
     for version in versions:
         version.latest_job = latest.get(version.pk)
@@ -76,7 +76,33 @@ def _detail_context(project, role, versions, member_form) -> dict:
         "can_upload": _can(role, ProjectRole.EDITOR),
         "can_manage": _can(role, ProjectRole.ADMIN),
         "member_form": member_form,
+        "status_form": status_form or StatusForm(initial={"status": project.status}),
     }
+
+
+@login_required
+@require_POST
+@application_errors
+def project_status_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Change the status as the API's PUT does (project admins; a linked project's status is
+    an ERPNext write): through project_update, which records it and pushes it to ERPNext."""
+    project, role = selectors.project_get_for_user(
+        slug=slug, user=request.user, min_role=ProjectRole.ADMIN
+    )
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.project_update(
+            project=project, status=form.cleaned_data["status"], actor=request.user
+        )
+        messages.success(request, f"Status set to {project.get_status_display()}.")
+        return redirect("project-detail", slug=project.slug)
+    versions = list(selectors.model_version_list(project=project))
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(project, role, versions, MemberForm(), form),
+        status=400,
+    )
 
 
 @login_required
