@@ -20,7 +20,13 @@ from .charts import format_quantity, horizontal_bar_chart
 from .forms import MemberForm, ModelUploadForm, ProjectForm, StatusForm, TakeoffFilterForm
 from .models import ROLE_RANK, ProjectRole
 from .takeoff_query import QUANTITIES, paginate, parse_diff_statuses, parse_takeoff_query
-from .uploads import declared_body_too_large, format_bytes, install_upload_handler
+from .uploads import (
+    UploadReceipt,
+    body_length_missing,
+    declared_body_too_large,
+    format_bytes,
+    install_upload_handler,
+)
 
 JOB_REFRESH_SECONDS = 2
 QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
@@ -140,17 +146,20 @@ def project_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
 def model_upload_view(request: HttpRequest, slug: str) -> HttpResponse:
     # The upload handler must be in place before CSRF reads the body (Django's documented way:
     # exempt the outer view, protect the inner one).
+    receipt = UploadReceipt()
     if request.method == "POST":
+        # Refuse before anything (CSRF included) reads the body.
+        if body_length_missing(request):
+            return error_page(request, services.LengthRequiredError())
         if declared_body_too_large(request):
-            # Refuse before anything (CSRF included) reads the body.
             return error_page(request, services.UploadTooLargeError())
-        install_upload_handler(request)
-    return _model_upload(request, slug)
+        receipt = install_upload_handler(request)
+    return _model_upload(request, slug, receipt)
 
 
 @csrf_protect
 @application_errors
-def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
+def _model_upload(request: HttpRequest, slug: str, receipt: UploadReceipt) -> HttpResponse:
     project, _ = selectors.project_get_for_user(
         slug=slug, user=request.user, min_role=ProjectRole.EDITOR
     )
@@ -158,12 +167,15 @@ def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ModelUploadForm(request.POST, request.FILES)
-        if request.ifc_upload_too_large:
+        if receipt.too_large:
             raise services.UploadTooLargeError()
         if form.is_valid():
             try:
                 version = services.model_version_create(
-                    project=project, user=request.user, upload=form.cleaned_data["file"]
+                    project=project,
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    sha256=receipt.sha256.get("file"),
                 )
             except services.UploadTooLargeError:
                 raise

@@ -16,11 +16,12 @@ from .takeoff import (
     takeoff_job_retry,
     takeoff_job_run,
 )
-from .versions import UploadTooLargeError, model_version_create
+from .versions import LengthRequiredError, UploadTooLargeError, model_version_create
 
 __all__ = [
     "JobNotRetryableError",
     "JobProgress",
+    "LengthRequiredError",
     "UploadTooLargeError",
     "job_progress_write",
     "model_version_create",

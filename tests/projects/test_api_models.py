@@ -156,7 +156,7 @@ def test_file_that_is_not_ifc_is_400_and_not_kept(project, editor, upload_file, 
     response = upload_file(project, editor, content, name="drawing.ifc")
 
     assert response.status_code == 400
-    assert "not an IFC model" in response.json()["detail"]
+    assert "not an IFC file" in response.json()["detail"]
     assert not ModelVersion.objects.exists()
     stored = settings.MEDIA_ROOT / "ifc"
     assert not stored.exists() or not any(stored.rglob("*.ifc"))
@@ -185,9 +185,10 @@ def test_over_limit_is_stopped_while_streaming(rf, settings, editor):
     from projects.uploads import IfcUploadHandler
 
     settings.IFC_UPLOAD_MAX_BYTES = 10
-    request = rf.post("/")
-    request.ifc_upload_too_large = False
-    handler = IfcUploadHandler(request)
+    from projects.uploads import UploadReceipt
+
+    receipt = UploadReceipt()
+    handler = IfcUploadHandler(rf.post("/"), receipt=receipt)
     handler.new_file("file", "a.ifc", "application/octet-stream", None)
     handler.receive_data_chunk(b"x" * 10, 0)
 
@@ -195,7 +196,7 @@ def test_over_limit_is_stopped_while_streaming(rf, settings, editor):
 
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"x", 10)
-    assert request.ifc_upload_too_large is True
+    assert receipt.too_large is True
 
 
 def test_list_versions_newest_first(project, editor, synthetic_ifc, upload_file, api_client_for):

@@ -164,7 +164,7 @@ def test_upload_form_with_a_non_ifc_file_shows_the_reason(browser, project, edit
     )
 
     assert response.status_code == 400
-    assert "not an IFC model" in response.content.decode()
+    assert "not an IFC file" in response.content.decode()
 
 
 def test_upload_form_without_a_file_is_400(browser, project, editor):
