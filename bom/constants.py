@@ -1,8 +1,6 @@
 """Constants of the BOM sync: quantity kinds, ERPNext defaults, limits."""
 
-QUANTITY_KINDS = ("count", "length", "area", "volume", "weight")
-# Takeoff quantities are SI: count in pieces, length m, area m², volume m³, weight kg.
-SI_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
+from projects.takeoff_query import QUANTITIES as QUANTITY_KINDS  # noqa: F401  (one list)
 
 QTY_DECIMALS = 3  # ERPNext's default float precision; quantities are sent and compared at it
 MAX_WASTE_FACTOR = 1  # 0.05 adds 5 %; 1 doubles the quantity

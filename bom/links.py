@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
-
+from erp.models import ErpnextProjectLink
 from erp.services.clients import client_for as erp_client_for
 from integrations.erpnext.client import ErpnextClient
 from projects.models import Project
@@ -21,10 +20,7 @@ class ProjectLink:
 
 
 def project_link(*, project: Project) -> ProjectLink | None:
-    """The project's ERPNext link, or None (not linked, or the erp app is not installed)."""
-    if not apps.is_installed("erp"):
-        return None
-    from erp.models import ErpnextProjectLink
+    """The project's ERPNext link, or None when the project is not linked."""
 
     link = ErpnextProjectLink.objects.select_related("site").filter(project=project).first()
     if link is None:
