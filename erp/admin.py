@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 
 from integrations.netguard import UrlRejected
 from openaec.exceptions import ApplicationError
+from projects.admin import DeleteEachThroughService
 from projects.models import Project
 from projects.permissions import is_global_admin, project_may_write
 
@@ -96,7 +97,7 @@ class ErpnextSiteAdmin(GlobalAdminsOnly, admin.ModelAdmin):
 
 
 @admin.register(ErpnextProjectLink)
-class ErpnextProjectLinkAdmin(admin.ModelAdmin):
+class ErpnextProjectLinkAdmin(DeleteEachThroughService, admin.ModelAdmin):
     list_display = [
         "project",
         "erpnext_project",
@@ -143,13 +144,6 @@ class ErpnextProjectLinkAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.project_link_delete(project=obj.project, user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for link in queryset.select_related("project"):
-            try:
-                services.project_link_delete(project=link.project, user=request.user)
-            except ApplicationError as exc:
-                messages.error(request, f"{link}: {exc.message}")
 
 
 @admin.register(ProjectStatusChange)

@@ -16,6 +16,17 @@ def _is_project_admin(request, project) -> bool:
     return project_role_for(user=request.user, project=project) == ProjectRole.ADMIN
 
 
+class DeleteEachThroughService:
+    """Bulk deletes call delete_model (the service) once per object; refusals are reported."""
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            try:
+                self.delete_model(request, obj)
+            except ApplicationError as exc:
+                messages.error(request, f"{obj}: {exc.message}")
+
+
 class ScopedChoicesMixin:
     """Project choices in admin forms are the projects the user manages (`choice_role`), so a
     posted id of any other project is "Select a valid choice" (issue 16.5)."""
@@ -106,7 +117,7 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(DeleteEachThroughService, admin.ModelAdmin):
     form = ProjectAdminForm
     list_display = ["name", "slug", "code", "status", "owner", "created_at"]
     list_filter = ["status"]
@@ -182,10 +193,6 @@ class ProjectAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.project_delete(project=obj)
 
-    def delete_queryset(self, request, queryset):
-        for project in queryset:
-            services.project_delete(project=project)
-
 
 class ProjectMemberAdminForm(forms.ModelForm):
     class Meta:
@@ -203,7 +210,7 @@ class ProjectMemberAdminForm(forms.ModelForm):
 
 
 @admin.register(ProjectMember)
-class ProjectMemberAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ProjectMemberAdmin(DeleteEachThroughService, ScopedChoicesMixin, admin.ModelAdmin):
     form = ProjectMemberAdminForm
     list_display = ["project", "user", "role", "created_at"]
     list_filter = ["role"]
@@ -239,13 +246,6 @@ class ProjectMemberAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.project_member_remove(project=obj.project, user_id=obj.user_id)
-
-    def delete_queryset(self, request, queryset):
-        for member in queryset.select_related("project"):
-            try:
-                services.project_member_remove(project=member.project, user_id=member.user_id)
-            except ApplicationError as exc:
-                messages.error(request, f"{member}: {exc.message}")
 
 
 @admin.register(ModelVersion)

@@ -134,3 +134,17 @@ def test_admin_status_change_by_a_global_viewer_is_refused(
     assert "linked to ERPNext" in response.content.decode()
     assert Project.objects.get(pk=linked.project_id).status == "open"
     assert [r for r in erp.requests if r.method == "PUT"] == []
+
+
+def test_admin_unlink_goes_through_the_service_and_keeps_history(linked, admin_browser):
+    from erp.models import ErpnextProjectLink, ProjectStatusChange
+
+    response = admin_browser.post(
+        "/admin/erp/erpnextprojectlink/",
+        {"action": "delete_selected", "_selected_action": [linked.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not ErpnextProjectLink.objects.exists()
+    row = ProjectStatusChange.objects.get(field="link")
+    assert (row.old_value, row.new_value, row.actor.username) == ("PROJ-0001", "", "root")

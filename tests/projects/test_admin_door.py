@@ -18,6 +18,13 @@ def _staff(username: str, *, role: str = "editor", codenames: tuple[str, ...] = 
     return client
 
 
+def _superuser() -> Client:
+    root = make_user("root", role="admin", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(root)
+    return client
+
+
 MEMBER_PERMS = (
     "view_projectmember",
     "add_projectmember",
@@ -71,18 +78,14 @@ def test_task_results_and_webhook_deliveries_are_for_global_admins_only(alpha_an
 
     assert client.get("/admin/django_tasks_database/dbtaskresult/").status_code == 403
     assert client.get("/admin/erp/webhookdelivery/").status_code == 403
-    root = _staff("root", role="admin")
-    root.user.is_superuser = True
-    root.user.save()
+    root = _superuser()
     assert root.get("/admin/django_tasks_database/dbtaskresult/").status_code == 200
     assert root.get("/admin/erp/webhookdelivery/").status_code == 200
 
 
 def test_member_inline_keeps_the_last_admin(alpha_and_bravo):
     alpha, _ = alpha_and_bravo
-    root = _staff("root", role="admin")
-    root.user.is_superuser = True
-    root.user.save()
+    root = _superuser()
     member = ProjectMember.objects.get(project=alpha)
     form = {
         "name": alpha.name,
@@ -113,9 +116,7 @@ def test_member_inline_keeps_the_last_admin(alpha_and_bravo):
 
 def test_member_admin_keeps_the_last_admin(alpha_and_bravo):
     alpha, _ = alpha_and_bravo
-    root = _staff("root", role="admin")
-    root.user.is_superuser = True
-    root.user.save()
+    root = _superuser()
     member = ProjectMember.objects.get(project=alpha)
 
     response = root.post(
