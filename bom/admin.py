@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from openaec.exceptions import ApplicationError
 from projects.models import Project
+from projects.permissions import project_may_write, projects_writable
 
 from . import services
 from .models import BomSyncRun, MappingRule
@@ -54,10 +55,17 @@ class MappingRuleAdmin(admin.ModelAdmin):
             .select_related("project")
         )
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":  # only projects where the user may change rules
+            kwargs["queryset"] = projects_writable(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def _may_write(self, request, obj) -> bool:
         if not request.user.can_edit:
             return False
-        return obj is None or obj.project_id is not None or request.user.is_admin
+        if obj is None or obj.project_id is None:
+            return obj is None or request.user.is_admin
+        return project_may_write(user=request.user, project=obj.project)
 
     def has_add_permission(self, request):
         return request.user.can_edit and super().has_add_permission(request)

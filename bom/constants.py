@@ -1,6 +1,7 @@
 """Constants of the BOM sync: quantity kinds, ERPNext defaults, limits."""
 
-QUANTITY_KINDS = ("count", "length", "area", "volume", "weight")
+from projects.takeoff_query import QUANTITIES as QUANTITY_KINDS  # noqa: F401  (one list)
+
 # Takeoff quantities are SI: count in pieces, length m, area m², volume m³, weight kg. A stock
 # UOM with one of these names (case-insensitive) measures the takeoff's own unit, so a row can
 # be converted to it without a factor from ERPNext.

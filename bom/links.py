@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
-
+from erp.models import ErpnextProjectLink
 from erp.services.clients import ErpnextContext, erpnext_context
 from projects.models import Project
 
@@ -20,10 +19,7 @@ class ProjectLink:
 
 
 def project_link(*, project: Project) -> ProjectLink | None:
-    """The project's ERPNext link, or None (not linked, or the erp app is not installed)."""
-    if not apps.is_installed("erp"):
-        return None
-    from erp.models import ErpnextProjectLink
+    """The project's ERPNext link, or None when the project is not linked."""
 
     link = ErpnextProjectLink.objects.select_related("site").filter(project=project).first()
     if link is None:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jobs.views import job_page
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from openaec.views import application_errors
-from projects.models import ROLE_RANK, ProjectRole
+from projects.permissions import may_write
 from projects.selectors import model_version_list, project_get_for_user
 
 from . import selectors, services
@@ -19,11 +19,7 @@ RULE_FIELDS = list(MappingRuleForm.base_fields)
 
 
 def _can_write(user, role: str | None) -> bool:
-    return (
-        role is not None
-        and ROLE_RANK[role] >= ROLE_RANK[ProjectRole.EDITOR]
-        and bool(user.can_edit)
-    )
+    return may_write(user=user, role=role)
 
 
 def _ready_versions(project):

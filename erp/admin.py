@@ -3,11 +3,34 @@ from django.contrib import admin, messages
 
 from integrations.netguard import UrlRejected
 from openaec.exceptions import ApplicationError
+from projects.admin import DeleteEachThroughService
+from projects.models import Project
+from projects.permissions import is_global_admin, project_may_write
 
 from . import services
 from .constants import WEBHOOK_SECRET_MAX_LENGTH, WEBHOOK_SECRET_MIN_LENGTH
 from .models import ErpnextProjectLink, ErpnextSite, ProjectStatusChange, WebhookDelivery
 from .normalise import normalise_site_url
+
+
+class GlobalAdminsOnly:
+    """Django's permissions, and the global admin role (False for anyone not signed in, so
+    the admin login page renders): sites and their deliveries are an administrator's matter."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_global_admin(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_global_admin(request.user) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_global_admin(request.user) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return is_global_admin(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_global_admin(request.user) and super().has_delete_permission(request, obj)
 
 
 class ErpnextSiteForm(forms.ModelForm):
@@ -36,7 +59,7 @@ class ErpnextSiteForm(forms.ModelForm):
 
 
 @admin.register(ErpnextSite)
-class ErpnextSiteAdmin(admin.ModelAdmin):
+class ErpnextSiteAdmin(GlobalAdminsOnly, admin.ModelAdmin):
     form = ErpnextSiteForm
     list_display = ["url", "webhook_secret_set", "created_at"]
     search_fields = ["url"]
@@ -50,19 +73,6 @@ class ErpnextSiteAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Links point to the site by its URL: it is fixed once made.
         return [*self.readonly_fields, "url"] if obj is not None else self.readonly_fields
-
-    # Django's permissions, and the global admin role: the secret is an administrator's matter.
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_admin and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_admin and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_admin and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return request.user.is_admin and super().has_add_permission(request)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -87,7 +97,7 @@ class ErpnextSiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErpnextProjectLink)
-class ErpnextProjectLinkAdmin(admin.ModelAdmin):
+class ErpnextProjectLinkAdmin(DeleteEachThroughService, admin.ModelAdmin):
     list_display = [
         "project",
         "erpnext_project",
@@ -118,13 +128,22 @@ class ErpnextProjectLinkAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        from projects.models import Project
-
         visible = Project.objects.for_user(request.user)
         return super().get_queryset(request).filter(project__in=visible)
 
     def has_add_permission(self, request) -> bool:
         return False  # links are made through the service (checked against ERPNext)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # every field is ERPNext's or the service's
+
+    # Unlinking goes through the service and its rule, as on the API and the page.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = obj is None or project_may_write(user=request.user, project=obj.project)
+        return allowed and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.project_link_delete(project=obj.project, user=request.user)
 
 
 @admin.register(ProjectStatusChange)
@@ -144,8 +163,6 @@ class ProjectStatusChangeAdmin(admin.ModelAdmin):
     list_select_related = ["project", "actor"]
 
     def get_queryset(self, request):
-        from projects.models import Project
-
         visible = Project.objects.for_user(request.user)
         return super().get_queryset(request).filter(project__in=visible)
 
@@ -157,7 +174,7 @@ class ProjectStatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(GlobalAdminsOnly, admin.ModelAdmin):
     list_display = ["received_at", "site", "erpnext_project", "erpnext_modified", "outcome"]
     list_filter = ["site", "outcome"]
 

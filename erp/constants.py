@@ -17,8 +17,6 @@ PROJECT_FIELDS = (
     "company",
     "modified",
 )
-# Fields whose changes go to the status history (besides the BIM status itself).
-TRACKED_FIELDS = ("status", "percent_complete", "expected_start_date", "expected_end_date")
 
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE_SIZE = 100

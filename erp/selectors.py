@@ -4,24 +4,22 @@ from django.db.models import QuerySet
 
 from openaec.exceptions import NotFoundError
 from openaec.parsers import whole_number
-from projects.models import Project, ProjectRole
+from projects.models import Project
+from projects.permissions import require_project_writer
 from projects.selectors import project_get_for_user
 
 from .models import ErpnextProjectLink, ErpnextSite, ProjectStatusChange
-from .services.state import require_erp_writer
 
 
 def erp_project_get(*, slug: str, user, write: bool = False) -> tuple[Project, str]:
     """The project and the user's role on it, for reading (viewer) or ERP writes.
 
-    Writes need an editor or admin role on the project and a global role that is not viewer;
-    the checks come in that order, so an unknown slug is still 404 and a stranger 403.
+    Writes follow projects.permissions (an editor or admin role on the project and a global
+    role that is not viewer); a stranger still gets 404 first.
     """
-    project, role = project_get_for_user(
-        slug=slug, user=user, min_role=ProjectRole.EDITOR if write else ProjectRole.VIEWER
-    )
+    project, role = project_get_for_user(slug=slug, user=user)
     if write:
-        require_erp_writer(user)
+        require_project_writer(user=user, project=project)
     return project, role
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from openaec.views import error_page
-from projects.models import ROLE_RANK, ProjectRole
+from projects.permissions import may_write
 
 from . import selectors, services
 from .forms import CreateForm, LinkForm, SearchForm, WebhookSecretForm
@@ -36,7 +36,7 @@ def _page(
     create_form: CreateForm | None = None,
 ) -> HttpResponse:
     link = selectors.project_link_find(project=project)
-    can_write = ROLE_RANK[role] >= ROLE_RANK[ProjectRole.EDITOR] and request.user.can_edit
+    can_write = may_write(user=request.user, role=role)
     context = {
         "project": project,
         "role": role,

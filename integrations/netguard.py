@@ -64,10 +64,14 @@ _ALWAYS_REFUSED = tuple(
         "fe80::/10",
         "100.100.100.200/32",  # Alibaba Cloud metadata (inside CGNAT, so listed explicitly)
         "168.63.129.16/32",  # Azure WireServer
+        "192.0.0.192/32",  # Oracle Cloud metadata (inside 192.0.0.0/24, so listed explicitly)
         "fd00:ec2::254/128",  # AWS IMDS over IPv6 (inside fc00::/7, so listed explicitly)
     )
 )
-# Refused unless the policy allows private networks (INTEGRATIONS_ALLOW_PRIVATE_NETWORKS).
+# Refused unless the policy allows private networks (INTEGRATIONS_ALLOW_PRIVATE_NETWORKS):
+# IANA's special-purpose ranges that are not globally reachable, listed here because
+# ipaddress's is_global differs between Python releases (3.11.7 calls 192.0.0.192 and
+# fec0::1 global).
 _PRIVATE = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -76,8 +80,21 @@ _PRIVATE = tuple(
         "10.0.0.0/8",
         "172.16.0.0/12",
         "192.168.0.0/16",
-        "100.64.0.0/10",
-        "fc00::/7",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "198.18.0.0/15",  # benchmarking
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "fc00::/7",  # unique local
+        "fec0::/10",  # site-local (deprecated, still routed inside some sites)
+        "64:ff9b:1::/48",  # local-use NAT64
+        "100::/64",  # discard-only
+        "2001::/23",  # IETF protocol assignments (Teredo, ORCHID, ...)
+        "2001:db8::/32",  # documentation
+        "3fff::/20",
+        "5f00::/16",  # segment routing
     )
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -168,6 +185,8 @@ def address_verdict(address: str, policy: OutboundPolicy) -> str | None:
             candidates = [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
         elif ip.sixtofour:
             candidates.append(ip.sixtofour)  # 6to4 embeds an IPv4 address: judge both
+        elif ip.teredo:
+            candidates.extend(ip.teredo)  # so does Teredo (server and client)
     verdicts = [_single_verdict(c, policy.allow_private) for c in candidates]
     return next((v for v in verdicts if v), None)
 

@@ -2,6 +2,23 @@
 
 from .takeoff_query import QUANTITIES
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """A cell value a spreadsheet will not run: text starting with a formula trigger gets a
+    leading single quote (OWASP's rule). Numbers, and text that is a plain number such as
+    "-1.5", stay as they are. Every CSV and spreadsheet export writes its cells through this.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value if value.strip() == value else "'" + value
+
 
 def line_as_dict(line) -> dict:
     """An integrations.ifc TakeoffLine in the dict shape the selectors return."""
@@ -19,12 +36,13 @@ def csv_header(group_by: tuple[str, ...]) -> list[str]:
 
 
 def csv_row(line: dict, group_by: tuple[str, ...]) -> list:
-    """One line as CSV cells; quantities at full precision, empty where the model has none."""
+    """One line as CSV cells; quantities at full precision, empty where the model has none.
+    Names from the model are made safe for spreadsheets (spreadsheet_cell)."""
     return [
-        *("" if line[field] is None else line[field] for field in group_by),
+        *("" if line[field] is None else spreadsheet_cell(line[field]) for field in group_by),
         *("" if line[name] is None else repr(float(line[name])) for name in QUANTITIES),
         line["element_count"],
-        "+".join(line["sources"]),
+        spreadsheet_cell("+".join(line["sources"])),
     ]
 
 

@@ -11,6 +11,10 @@ class ProjectForm(forms.Form):
     status = forms.ChoiceField(choices=Project.Status.choices, initial=Project.Status.OPEN)
 
 
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Project.Status.choices)
+
+
 class MemberForm(forms.Form):
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=ProjectRole.choices, initial=ProjectRole.VIEWER)

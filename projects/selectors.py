@@ -16,6 +16,7 @@ from .models import (
     ProjectRole,
     TakeoffElement,
 )
+from .permissions import project_role_for
 from .takeoff_query import QUANTITIES, TakeoffQuery
 
 TAKEOFF = "takeoff"  # the job kind that works on a model version's rows
@@ -28,27 +29,20 @@ def project_list_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.for_user(user).select_related("owner").order_by("-created_at")
 
 
-def project_role_for(*, user, project: Project) -> str | None:
-    """The role the user acts with on the project: global admins act as project admins."""
-    if user.is_admin:
-        return ProjectRole.ADMIN
-    member = ProjectMember.objects.filter(project=project, user=user).only("role").first()
-    return member.role if member else None
-
-
 def project_get_for_user(
     *, slug: str, user, min_role: str = ProjectRole.VIEWER
 ) -> tuple[Project, str]:
     """The project and the user's role on it, or OpenAEC's 404 / 403.
 
-    As in OpenAEC, an unknown slug is "Project not found" and a project the user is not a
-    member of (or lacks the role for) is "Access denied".
+    An unknown slug and a project the user is not a member of are both "Project not found"
+    (GitHub's rule: a stranger learns nothing about which slugs exist); a member who lacks the
+    role is "Access denied".
     """
     project = Project.objects.select_related("owner").filter(slug=slug).first()
-    if project is None:
+    role = project_role_for(user=user, project=project) if project is not None else None
+    if role is None:
         raise NotFoundError("Project not found")
-    role = project_role_for(user=user, project=project)
-    if role is None or ROLE_RANK[role] < ROLE_RANK[min_role]:
+    if ROLE_RANK[role] < ROLE_RANK[min_role]:
         raise AccessDeniedError("Access denied")
     return project, role
 

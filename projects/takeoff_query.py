@@ -56,10 +56,6 @@ class TakeoffQuery:
         (the rule of integrations.ifc.aggregate)."""
         return bool(LAYER_SPLITTING & (set(self.group_by) | set(self.filters)))
 
-    def filter_items(self) -> list[tuple[str, str]]:
-        """(name, value) pairs for building links that keep the filters."""
-        return [(name, value) for name, values in self.filters.items() for value in values]
-
 
 def parse_takeoff_query(params, *, allow: frozenset[str] = frozenset()) -> TakeoffQuery:
     """Parse query parameters (a QueryDict) into a TakeoffQuery, or raise a 400 naming the fault.

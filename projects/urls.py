@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("projects", views.project_list_view, name="projects"),
     path("projects/<str:slug>", views.project_detail_view, name="project-detail"),
+    path("projects/<str:slug>/status", views.project_status_view, name="project-status"),
     path("projects/<str:slug>/members", views.project_member_add_view, name="project-member-add"),
     path("projects/<str:slug>/upload", views.model_upload_view, name="model-upload"),
     path("projects/<str:slug>/models/<str:version>/takeoff", views.takeoff_view, name="takeoff"),

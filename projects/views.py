@@ -17,10 +17,16 @@ from openaec.views import application_errors, error_page
 
 from . import selectors, services
 from .charts import format_quantity, horizontal_bar_chart
-from .forms import MemberForm, ModelUploadForm, ProjectForm, TakeoffFilterForm
+from .forms import MemberForm, ModelUploadForm, ProjectForm, StatusForm, TakeoffFilterForm
 from .models import ROLE_RANK, ProjectRole
 from .takeoff_query import QUANTITIES, paginate, parse_diff_statuses, parse_takeoff_query
-from .uploads import declared_body_too_large, format_bytes, install_upload_handler
+from .uploads import (
+    UploadReceipt,
+    body_length_missing,
+    declared_body_too_large,
+    format_bytes,
+    install_upload_handler,
+)
 
 QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
 
@@ -63,7 +69,7 @@ def project_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _detail_context(project, role, versions, member_form) -> dict:
+def _detail_context(project, role, versions, member_form, status_form=None) -> dict:
     latest = selectors.model_version_latest_jobs(versions=versions)
     for version in versions:
         version.latest_job = latest.get(version.pk)
@@ -75,7 +81,33 @@ def _detail_context(project, role, versions, member_form) -> dict:
         "can_upload": _can(role, ProjectRole.EDITOR),
         "can_manage": _can(role, ProjectRole.ADMIN),
         "member_form": member_form,
+        "status_form": status_form or StatusForm(initial={"status": project.status}),
     }
+
+
+@login_required
+@require_POST
+@application_errors
+def project_status_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Change the status as the API's PUT does (project admins; a linked project's status is
+    an ERPNext write): through project_update, which records it and pushes it to ERPNext."""
+    project, role = selectors.project_get_for_user(
+        slug=slug, user=request.user, min_role=ProjectRole.ADMIN
+    )
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.project_update(
+            project=project, status=form.cleaned_data["status"], actor=request.user
+        )
+        messages.success(request, f"Status set to {project.get_status_display()}.")
+        return redirect("project-detail", slug=project.slug)
+    versions = list(selectors.model_version_list(project=project))
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(project, role, versions, MemberForm(), form),
+        status=400,
+    )
 
 
 @login_required
@@ -113,17 +145,20 @@ def project_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
 def model_upload_view(request: HttpRequest, slug: str) -> HttpResponse:
     # The upload handler must be in place before CSRF reads the body (Django's documented way:
     # exempt the outer view, protect the inner one).
+    receipt = UploadReceipt()
     if request.method == "POST":
+        # Refuse before anything (CSRF included) reads the body.
+        if body_length_missing(request):
+            return error_page(request, services.LengthRequiredError())
         if declared_body_too_large(request):
-            # Refuse before anything (CSRF included) reads the body.
             return error_page(request, services.UploadTooLargeError())
-        install_upload_handler(request)
-    return _model_upload(request, slug)
+        receipt = install_upload_handler(request)
+    return _model_upload(request, slug, receipt)
 
 
 @csrf_protect
 @application_errors
-def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
+def _model_upload(request: HttpRequest, slug: str, receipt: UploadReceipt) -> HttpResponse:
     project, _ = selectors.project_get_for_user(
         slug=slug, user=request.user, min_role=ProjectRole.EDITOR
     )
@@ -131,12 +166,15 @@ def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ModelUploadForm(request.POST, request.FILES)
-        if request.ifc_upload_too_large:
+        if receipt.too_large:
             raise services.UploadTooLargeError()
         if form.is_valid():
             try:
                 version = services.model_version_create(
-                    project=project, user=request.user, upload=form.cleaned_data["file"]
+                    project=project,
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    sha256=receipt.sha256.get("file"),
                 )
             except services.UploadTooLargeError:
                 raise

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from projects.models import Project
+from projects.permissions import require_project_writer
 
 from .. import validators
 from ..models import MappingRule
@@ -79,8 +80,8 @@ def clean_rule_fields(data: dict, *, partial: bool = False) -> dict:
 def _check_may_write(*, user, project: Project | None) -> None:
     if project is None and not user.is_admin:
         raise AccessDeniedError("Access denied: only administrators change the shared defaults.")
-    if not user.can_edit:
-        raise AccessDeniedError("Access denied: viewers cannot change mapping rules.")
+    if project is not None:
+        require_project_writer(user=user, project=project, doing="changing mapping rules")
 
 
 def mapping_rule_create(*, user, project: Project | None, data: dict) -> MappingRule:

@@ -12,8 +12,9 @@ from integrations.erpnext.errors import ErpnextError
 from jobs.runner import JobContext, JobFailed, jobs_fail_stalled
 from jobs.services import JobLockedError, job_enqueue, job_requeue
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError
-from projects.models import ROLE_RANK, Project, ProjectRole
-from projects.selectors import model_version_ready, project_role_for
+from projects.models import Project
+from projects.permissions import require_project_writer
+from projects.selectors import model_version_ready
 
 from .. import selectors
 from ..constants import BOM_SYNC, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
@@ -29,9 +30,7 @@ logger = logging.getLogger(__name__)
 
 def require_sync_role(*, user, project: Project) -> None:
     """Editors and admins of the project who are not global viewers: 403 for anyone else."""
-    role = project_role_for(user=user, project=project)
-    if role is None or ROLE_RANK[role] < ROLE_RANK[ProjectRole.EDITOR] or not user.can_edit:
-        raise AccessDeniedError("Access denied: syncing BOMs needs the editor or admin role.")
+    require_project_writer(user=user, project=project, doing="syncing BOMs")
 
 
 def _previous(run: BomSyncRun | None) -> Previous | None:

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from openaec.exceptions import AccessDeniedError, UpstreamError
+from openaec.exceptions import UpstreamError
 from projects.models import Project
+from projects.permissions import require_global_writer as require_erp_writer  # noqa: F401
 
 from ..constants import BIM_STATUS_BY_ERPNEXT
 from ..models import ErpnextProjectLink, ProjectStatusChange
@@ -46,15 +47,6 @@ class SyncOutcome:
     def applied(self) -> bool:
         """Whether anything here changed."""
         return self.result in ("updated", "pushed")
-
-
-def require_erp_writer(user) -> None:
-    """Linking and syncing need the global role editor or admin (DESIGN.md, Users and roles)."""
-    if not user.can_edit:
-        raise AccessDeniedError(
-            "Access denied: your role does not allow linking or syncing with ERPNext "
-            "(editor or admin needed)."
-        )
 
 
 def remote_state(doc: Any, *, partial: bool = False) -> RemoteState:

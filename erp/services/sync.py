@@ -18,6 +18,7 @@ from jobs.runner import JobContext, JobFailed
 from jobs.services import job_enqueue
 from openaec.exceptions import ApplicationError, NotFoundError
 from projects.models import Project
+from projects.permissions import project_may_write, require_project_writer
 
 from ..constants import (
     BIM_STATUS_BY_ERPNEXT,
@@ -34,7 +35,6 @@ from .state import (
     apply_remote_locked,
     history_row,
     remote_state_from_erpnext,
-    require_erp_writer,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def link_in_step(link: ErpnextProjectLink, project_status: str) -> bool:
 
 def project_link_pull(*, project: Project, user) -> SyncOutcome:
     """Read the linked ERPNext Project (GET its doc) and apply it if it is newer than ours."""
-    require_erp_writer(user)
+    require_project_writer(user=user, project=project)
     link = _link_of(project)
     return _pull(link=link, user=user, source=Source.PULL, actor=user)
 
@@ -88,7 +88,7 @@ def _pull(*, link: ErpnextProjectLink, user, source: str, actor) -> SyncOutcome:
 
 def project_status_push(*, project: Project, user) -> SyncOutcome:
     """Push the BIM status to the linked ERPNext Project with the user's own credentials."""
-    require_erp_writer(user)
+    require_project_writer(user=user, project=project)
     link = _link_of(project)
     return _push(link=link, user=user, actor=user)
 
@@ -159,6 +159,15 @@ def _join(*parts: str) -> str:
 # The BIM status changed (called by projects.services.project_update)
 
 
+def project_status_change_check(*, project: Project, actor) -> None:
+    """A linked project's status is pushed to ERPNext: changing it is an ERPNext write, so it
+    follows the rule that guards the push (403 before anything is saved)."""
+    if actor is not None and ErpnextProjectLink.objects.filter(project=project).exists():
+        require_project_writer(
+            user=actor, project=project, doing="changing the status of a project linked to ERPNext"
+        )
+
+
 def project_status_changed(
     *, project: Project, old_status: str, new_status: str, actor=None
 ) -> None:
@@ -207,16 +216,28 @@ def project_status_push_background(*, project_id: str) -> dict:
 
 
 def _push_as_owner(link: ErpnextProjectLink, *, note: str) -> SyncOutcome:
-    owner = link.linked_by
     try:
-        if owner is None or not owner.is_active:
-            raise ApplicationError(
-                "the user who made the link no longer exists or is inactive; link it again"
-            )
+        owner = _background_user(link)
         return _push(link=link, user=owner, actor=owner, note=_join(note, f"as {owner.username}"))
     except ApplicationError as exc:
         _record_background_failure(link, f"Push failed: {exc.message}", push=True)
         raise
+
+
+def _background_user(link: ErpnextProjectLink):
+    """The user whose key background sync uses: the one who made the link, while the rule
+    that guards an explicit push still lets them write on this project."""
+    owner = link.linked_by
+    if owner is None or not owner.is_active:
+        raise ApplicationError(
+            "the user who made the link no longer exists or is inactive; link it again"
+        )
+    if not project_may_write(user=owner, project=link.project):
+        raise ApplicationError(
+            f"{owner.username}, who made the link, may no longer sync this project with "
+            "ERPNext; an editor or admin of the project should link it again"
+        )
+    return owner
 
 
 def _record_background_failure(link: ErpnextProjectLink, message: str, *, push: bool) -> None:
@@ -285,12 +306,8 @@ def erpnext_links_sync_all() -> PeriodicReport:
 
 def link_sync_background(*, link: ErpnextProjectLink) -> str:
     """Pull one link as its owner, then push if the BIM status is still not in ERPNext."""
-    owner = link.linked_by
     try:
-        if owner is None or not owner.is_active:
-            raise ApplicationError(
-                "the user who made the link no longer exists or is inactive; link it again"
-            )
+        owner = _background_user(link)
         outcome = _pull(link=link, user=owner, source=Source.PERIODIC, actor=None)
     except ApplicationError as exc:
         _record_background_failure(link, f"Periodic pull failed: {exc.message}", push=False)

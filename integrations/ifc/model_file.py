@@ -26,6 +26,10 @@ from .errors import (
 )
 
 DEFAULT_MAX_EXPANDED_BYTES = 4 * 1024**3
+# IFC text compresses about 5-15x; a member that expands more than this many times the
+# archive is refused as a zip bomb (below the floor, no archive is refused for its ratio).
+MAX_EXPANSION_RATIO = 100
+EXPANSION_FLOOR_BYTES = 16 * 1024**2
 _MAGIC = b"ISO-10303-21;"
 _END = b"END-ISO-10303-21;"
 _HEAD_BYTES = 256 * 1024
@@ -90,10 +94,26 @@ class ModelInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class _Header:
+class IfcHeader:
+    """The STEP header of a model: the schema as IfcOpenShell names it and as declared."""
+
     schema: str  # as IfcOpenShell names it
     declared_schema: str
     originating_system: str | None
+
+    @property
+    def family(self) -> str:
+        """IFC2X3, IFC4 or IFC4X3: the schema as the API and the database name it."""
+        return self.schema.split("_")[0]
+
+
+def read_header(
+    path: str | Path, *, max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES
+) -> IfcHeader:
+    """The checked header of a plain .ifc or of the one .ifc inside an .ifczip (cheap: reads
+    the first bytes only). Uploads are sniffed with this, the takeoff checks with it too."""
+    with _open_stream(Path(path), max_expanded_bytes) as stream:
+        return parse_header(stream.read(_HEAD_BYTES))
 
 
 def read_model_info(
@@ -128,7 +148,7 @@ def read_model_info(
     unit_name, unit_scale = _length_unit_from_records(units)
     application = _application_from_records(units) or header.originating_system
     return ModelInfo(
-        schema=header.schema.split("_")[0],
+        schema=header.family,
         element_count=element_count,
         application=application,
         length_unit=unit_name,
@@ -136,7 +156,7 @@ def read_model_info(
     )
 
 
-def parse_header(head: bytes) -> _Header:
+def parse_header(head: bytes) -> IfcHeader:
     """Check the STEP magic and FILE_SCHEMA at the start of a file."""
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped.startswith(_MAGIC):
@@ -163,7 +183,7 @@ def parse_header(head: bytes) -> _Header:
         args = _split_args(name_match[1])
         if len(args) >= 6:
             originating = _decode_string(args[5])
-    return _Header(schema=schema, declared_schema=declared, originating_system=originating)
+    return IfcHeader(schema=schema, declared_schema=declared, originating_system=originating)
 
 
 def check_tail(tail: bytes) -> None:
@@ -178,7 +198,7 @@ def check_tail(tail: bytes) -> None:
 
 
 @contextlib.contextmanager
-def checked_ifc_path(path: str | Path, max_expanded_bytes: int) -> Iterator[tuple[Path, _Header]]:
+def checked_ifc_path(path: str | Path, max_expanded_bytes: int) -> Iterator[tuple[Path, IfcHeader]]:
     """Yield a checked plain .ifc path (unzipped or header-patched into a temp dir when needed)."""
     path = Path(path)
     if not path.is_file():
@@ -250,10 +270,11 @@ def _open_stream(path: Path, max_expanded_bytes: int) -> Iterator[IO[bytes]]:
                     "upload one model per archive."
                 )
             member = members[0]
-            if member.file_size > max_expanded_bytes:
-                raise ArchiveTooLargeError(_too_large(member.file_size, max_expanded_bytes))
+            limit = _expansion_limit(path.stat().st_size, max_expanded_bytes)
+            if member.file_size > limit:
+                raise ArchiveTooLargeError(_too_large(member.file_size, limit))
             with archive.open(member) as raw:
-                yield _CappedReader(raw, max_expanded_bytes)
+                yield _CappedReader(raw, limit)
     except NotImplementedError as exc:
         raise TakeoffError(
             f"The .ifczip uses a compression method this server cannot read ({exc}); "
@@ -279,14 +300,20 @@ class _CappedReader:
         return data
 
 
+def _expansion_limit(archive_size: int, max_expanded_bytes: int) -> int:
+    by_ratio = max(archive_size * MAX_EXPANSION_RATIO, EXPANSION_FLOOR_BYTES)
+    return min(max_expanded_bytes, by_ratio)
+
+
 def _too_large(size: int, limit: int) -> str:
     return (
-        f"The .ifczip expands to more than {limit:,} bytes (at least {size:,}); "
+        f"The .ifczip expands to more than {limit:,} bytes (at least {size:,}; at most "
+        f"{MAX_EXPANSION_RATIO} times the archive's size is accepted); "
         "it is refused as a possible zip bomb. Upload the .ifc itself or a smaller model."
     )
 
 
-def _copy_patched(stream: IO[bytes], out: IO[bytes], header: _Header) -> None:
+def _copy_patched(stream: IO[bytes], out: IO[bytes], header: IfcHeader) -> None:
     first = stream.read(_HEAD_BYTES)
     if header.schema != header.declared_schema:
         first = _FILE_SCHEMA.sub(

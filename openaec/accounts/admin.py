@@ -4,11 +4,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
-from integrations import crypto
-from integrations.validators import clean_integration_url
+from integrations.validators import MAX_SECRET_LENGTH, clean_bounded_text, clean_integration_url
 
 from .models import ApiToken, User
-from .services import SECRET_FIELDS
+from .services import SECRET_FIELDS, integration_settings_update
 
 
 class UserAdminForm(UserChangeForm):
@@ -50,17 +49,30 @@ class UserAdminForm(UserChangeForm):
     def clean_nextcloud_url(self):
         return self._clean_url("nextcloud_url")
 
-    def save(self, commit=True):
-        user = super().save(commit=False)
+    def _clean_secret(self, field: str):
+        value = self.cleaned_data.get(field) or ""
+        if not value:
+            return ""
+        try:
+            return clean_bounded_text(value, label="The secret", max_length=MAX_SECRET_LENGTH)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+    def clean_new_erpnext_api_secret(self):
+        return self._clean_secret("new_erpnext_api_secret")
+
+    def clean_new_nextcloud_password(self):
+        return self._clean_secret("new_nextcloud_password")
+
+    def secret_changes(self) -> dict[str, str]:
+        """The secrets to store or clear, for the settings service (which encrypts them)."""
+        changes = {}
         for field in SECRET_FIELDS:
             if self.cleaned_data.get(f"clear_{field}"):
-                setattr(user, field, None)
+                changes[field] = ""
             elif self.cleaned_data.get(f"new_{field}"):
-                setattr(user, field, crypto.encrypt_secret(self.cleaned_data[f"new_{field}"]))
-        if commit:
-            user.save()
-            self.save_m2m()
-        return user
+                changes[field] = self.cleaned_data[f"new_{field}"]
+        return changes
 
 
 @admin.register(User)
@@ -111,6 +123,12 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # Secrets are encrypted by the settings service, as at the API and the page.
+            integration_settings_update(user=obj, changes=form.secret_changes())
 
     @admin.display(boolean=True, description="ERPNext configured")
     def erpnext_is_configured(self, obj: User) -> bool:

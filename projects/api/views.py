@@ -24,7 +24,7 @@ from projects.takeoff_query import (
     parse_diff_statuses,
     parse_takeoff_query,
 )
-from projects.uploads import declared_body_too_large, install_upload_handler
+from projects.uploads import body_length_missing, declared_body_too_large, install_upload_handler
 
 from .serializers import (
     MemberOutputSerializer,
@@ -161,7 +161,7 @@ class ModelVersionListApi(APIView):
 
     def initialize_request(self, request, *args, **kwargs):
         # Before authentication or CSRF can read the body: stream the file to disk, hashed.
-        install_upload_handler(request)
+        self.upload_receipt = install_upload_handler(request)
         return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(responses={200: ModelVersionOutputSerializer(many=True)})
@@ -183,6 +183,7 @@ class ModelVersionListApi(APIView):
             400: DetailSerializer,
             403: DetailSerializer,
             404: DetailSerializer,
+            411: DetailSerializer,
             413: DetailSerializer,
         },
     )
@@ -190,12 +191,19 @@ class ModelVersionListApi(APIView):
         project, _ = selectors.project_get_for_user(
             slug=slug, user=request.user, min_role=ProjectRole.EDITOR
         )
+        if body_length_missing(request):
+            raise services.LengthRequiredError()
         if declared_body_too_large(request):
             raise services.UploadTooLargeError()
         upload = request.FILES.get("file")
-        if request._request.ifc_upload_too_large:
+        if self.upload_receipt.too_large:
             raise services.UploadTooLargeError()
-        version = services.model_version_create(project=project, user=request.user, upload=upload)
+        version = services.model_version_create(
+            project=project,
+            user=request.user,
+            upload=upload,
+            sha256=self.upload_receipt.sha256.get("file"),
+        )
         return Response(ModelVersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,14 +1,24 @@
 """Writes of projects: projects and members, model version uploads, the takeoff job."""
 
-from .projects import project_create, project_delete, project_member_set, project_update
+from .projects import (
+    project_create,
+    project_delete,
+    project_member_change_check,
+    project_member_remove,
+    project_member_set,
+    project_update,
+)
 from .takeoff import takeoff_job_enqueue, takeoff_job_retry
-from .versions import UploadTooLargeError, model_version_create
+from .versions import LengthRequiredError, UploadTooLargeError, model_version_create
 
 __all__ = [
+    "LengthRequiredError",
     "UploadTooLargeError",
     "model_version_create",
     "project_create",
     "project_delete",
+    "project_member_change_check",
+    "project_member_remove",
     "project_member_set",
     "project_update",
     "takeoff_job_enqueue",

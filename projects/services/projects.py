@@ -70,6 +70,10 @@ def project_update(
     A status change goes to the ERPNext link (erp app): recorded, and pushed after commit.
     """
     old_status = project.status
+    if status is not None and status != old_status:
+        from erp.services import project_status_change_check
+
+        project_status_change_check(project=project, actor=actor)
     changes = {"description": description, "code": code, "status": status}
     if name is not None:
         if not name.strip():
@@ -120,10 +124,33 @@ def project_member_set(*, project: Project, user_id, role: str) -> tuple[Project
         )
         if member is None:
             return ProjectMember.objects.create(project=project, user=user, role=role), True
-        if member.role == ProjectRole.ADMIN and role != ProjectRole.ADMIN:
-            admins = project.members.filter(role=ProjectRole.ADMIN).count()
-            if admins <= 1:
-                raise ConflictError("The project's last admin cannot be demoted.")
+        project_member_change_check(member=member, role=role)
         member.role = role
         member.save(update_fields=["role"])
         return member, False
+
+
+def project_member_remove(*, project: Project, user_id) -> None:
+    """Remove a member; the last admin cannot be removed, so someone can always manage it."""
+    with transaction.atomic():
+        member = (
+            ProjectMember.objects.select_for_update()
+            .filter(project=project, user_id=user_id)
+            .first()
+        )
+        if member is None:
+            raise NotFoundError("Member not found")
+        project_member_change_check(member=member, role=None)
+        member.delete()
+
+
+def project_member_change_check(*, member: ProjectMember, role: str | None) -> None:
+    """409 when the change (a new role, or None for removal) leaves the project without admin."""
+    if member.role != ProjectRole.ADMIN or role == ProjectRole.ADMIN:
+        return
+    if (
+        ProjectMember.objects.filter(project_id=member.project_id, role=ProjectRole.ADMIN).count()
+        <= 1
+    ):
+        what = "removed" if role is None else "demoted"
+        raise ConflictError(f"The project's last admin cannot be {what}.")

@@ -1,6 +1,8 @@
 """Writes of model versions: storing an uploaded IFC file as the next version."""
 
 import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -8,11 +10,25 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
+from integrations.ifc import TakeoffError
+from integrations.ifc.model_file import IfcHeader, read_header
 from openaec.exceptions import ApplicationError
 
 from ..models import ModelVersion, Project
-from ..uploads import HEADER_PEEK_BYTES, NotAnIfcFile, format_bytes, sniff_header
+from ..uploads import format_bytes
 from .takeoff import takeoff_job_enqueue
+
+
+class LengthRequiredError(ApplicationError):
+    """The body came without Content-Length (chunked), which this server does not read."""
+
+    status_code = 411
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Length required: send the file with a Content-Length header; chunked transfer "
+            "encoding is not accepted for uploads (curl -F sends the length by itself)."
+        )
 
 
 class UploadTooLargeError(ApplicationError):
@@ -27,11 +43,14 @@ class UploadTooLargeError(ApplicationError):
         )
 
 
-def model_version_create(*, project: Project, user, upload: UploadedFile) -> ModelVersion:
+def model_version_create(
+    *, project: Project, user, upload: UploadedFile, sha256: str | None = None
+) -> ModelVersion:
     """Store an uploaded IFC file as the project's next version and queue its takeoff.
 
     The file is checked from its first bytes (a STEP header naming IFC2X3, IFC4 or IFC4X3,
-    or an ifczip); anything else is refused with a 400 before it is kept.
+    or an ifczip holding one, not a zip bomb); anything else is refused with a 400 before it
+    is kept. `sha256` is the digest taken while the upload was received, when there was one.
     """
     if upload is None:
         raise ApplicationError("No file was uploaded: send it as the multipart field 'file'.")
@@ -40,7 +59,7 @@ def model_version_create(*, project: Project, user, upload: UploadedFile) -> Mod
     if upload.size > settings.IFC_UPLOAD_MAX_BYTES:
         raise UploadTooLargeError()
     header = _read_header(upload)
-    sha256 = getattr(upload, "sha256", None) or _sha256_of(upload)
+    sha256 = sha256 or _sha256_of(upload)
     filename = Path(upload.name or "model.ifc").name[:255]
 
     version = ModelVersion(
@@ -48,7 +67,7 @@ def model_version_create(*, project: Project, user, upload: UploadedFile) -> Mod
         original_filename=filename,
         sha256=sha256,
         size=upload.size,
-        schema=header.schema,
+        schema=header.family,
         uploaded_by=user,
     )
     # The file goes to storage before the row exists, so no lock is held while it is written.
@@ -66,15 +85,20 @@ def model_version_create(*, project: Project, user, upload: UploadedFile) -> Mod
     return version
 
 
-def _read_header(upload: UploadedFile):
-    upload.seek(0)
-    head = upload.read(HEADER_PEEK_BYTES)
-    upload.seek(0)
-    path = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else None
+def _read_header(upload: UploadedFile) -> IfcHeader:
+    limit = settings.IFC_MAX_EXPANDED_BYTES
     try:
-        return sniff_header(head, path=path)
-    except NotAnIfcFile as exc:
+        if hasattr(upload, "temporary_file_path"):
+            return read_header(upload.temporary_file_path(), max_expanded_bytes=limit)
+        with tempfile.NamedTemporaryFile(suffix=".upload") as copy:  # an in-memory upload
+            upload.seek(0)
+            shutil.copyfileobj(upload, copy)
+            copy.flush()
+            return read_header(copy.name, max_expanded_bytes=limit)
+    except TakeoffError as exc:
         raise ApplicationError(str(exc)) from exc
+    finally:
+        upload.seek(0)
 
 
 def _sha256_of(upload: UploadedFile) -> str:

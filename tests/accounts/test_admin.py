@@ -88,3 +88,17 @@ def test_admin_refuses_a_hostile_url(superuser_client):
     )
     assert response.status_code == 200
     assert User.objects.get(pk=user.pk).erpnext_url is None
+
+
+def test_admin_secret_change_goes_through_the_settings_service(superuser_client, caplog):
+    user = make_user("eddie")
+    caplog.set_level("INFO", logger="openaec.accounts.services")
+
+    superuser_client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        _change_form(user, new_nextcloud_password="nc-secret-typed-in-admin"),
+    )
+
+    # The service's audit line, which the admin's own encryption never wrote.
+    assert f"user {user.pk} changed settings: nextcloud_password" in caplog.text
+    assert "nc-secret-typed-in-admin" not in caplog.text

@@ -164,11 +164,11 @@ def test_viewers_read_rules_and_runs(project_viewer, project, api_client_for):
     assert client.get(f"/api/projects/{project.slug}/bom/runs").status_code == 200
 
 
-def test_non_members_get_403_and_unknown_projects_404(project, api_client_for):
+def test_non_members_and_unknown_projects_get_404(project, api_client_for):
     outsider = make_user("olga", role="editor")
     client = api_client_for(outsider)
 
-    assert client.get(f"/api/projects/{project.slug}/bom/rules").status_code == 403
+    assert client.get(f"/api/projects/{project.slug}/bom/rules").status_code == 404
     assert client.get("/api/projects/nope/bom/rules").json() == {"detail": "Project not found"}
 
 

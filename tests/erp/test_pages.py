@@ -172,3 +172,46 @@ def test_page_needs_login(linked):
 
     assert response.status_code == 302
     assert "/login" in response["Location"]
+
+
+def test_project_page_changes_the_status_through_the_service_that_pushes(
+    erp, linked, browser, django_capture_on_commit_callbacks
+):
+    from erp.models import ProjectStatusChange
+
+    client = browser(linked.linked_by)
+    page = client.get(f"/projects/{linked.project.slug}").content.decode()
+    assert f'action="/projects/{linked.project.slug}/status"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/projects/{linked.project.slug}/status", {"status": "completed"})
+
+    assert response.status_code == 302
+    assert Project.objects.get(pk=linked.project_id).status == "completed"
+    assert erp.get_doc("Project", "PROJ-0001")["status"] == "Completed"
+    change = ProjectStatusChange.objects.get(field="status")
+    assert (change.new_value, change.source, change.actor) == (
+        "completed",
+        "user",
+        linked.linked_by,
+    )
+
+
+def test_project_page_status_change_follows_the_write_rule(erp, linked, member, browser):
+    viewer_admin = member("vera", project_role="admin", role="viewer")
+    project_viewer = member("pia", project_role="viewer", role="editor")
+    erp.clear_requests()
+
+    refused = browser(viewer_admin).post(
+        f"/projects/{linked.project.slug}/status", {"status": "cancelled"}
+    )
+    not_admin = browser(project_viewer).post(
+        f"/projects/{linked.project.slug}/status", {"status": "cancelled"}
+    )
+    bad = browser(linked.linked_by).post(f"/projects/{linked.project.slug}/status", {"status": "x"})
+
+    assert refused.status_code == 403 and "linked to ERPNext" in refused.content.decode()
+    assert not_admin.status_code == 403
+    assert bad.status_code == 400
+    assert Project.objects.get(pk=linked.project_id).status == "open"
+    assert erp.requests == []

@@ -132,6 +132,22 @@ def test_validate_url_accepts_exactly_512_characters():
         ("8.8.8.8", False, False),
         ("2606:4700:4700::1111", False, False),
         ("172.32.0.1", False, False),
+        # Issue 16.7: what Python 3.11.7's is_global lets through.
+        ("192.0.0.192", True, True),  # Oracle Cloud metadata
+        ("192.0.0.9", True, False),  # IETF protocol assignments
+        ("192.0.0.170", True, False),
+        ("192.88.99.1", True, False),  # 6to4 relay anycast
+        ("198.18.0.1", True, False),  # benchmarking
+        ("203.0.113.5", True, False),  # documentation
+        ("fec0::1", True, False),  # site-local
+        ("fec0::1%1", True, False),
+        ("feff::1", True, False),
+        ("2001:db8::1", True, False),
+        ("2001:2::1", True, False),  # benchmarking, inside 2001::/23
+        ("64:ff9b:1::1", True, True),  # local-use NAT64 (inside ::/8, reserved)
+        ("100::1", True, True),  # discard-only (reserved)
+        ("100.63.255.255", False, False),  # just below CGNAT
+        ("100.128.0.0", False, False),  # just above CGNAT
     ],
 )
 def test_address_verdict_for_each_range(address, refused_by_default, refused_when_private_allowed):
@@ -152,6 +168,9 @@ def test_address_verdict_for_each_range(address, refused_by_default, refused_whe
         ("64:ff9b::a00:1", True, False),  # NAT64 of 10.0.0.1
         ("64:ff9b::a9fe:a9fe", True, True),  # NAT64 of 169.254.169.254
         ("2002:7f00:1::", True, False),  # 6to4 of 127.0.0.1
+        ("::ffff:192.0.0.192", True, True),  # mapped Oracle Cloud metadata
+        ("64:ff9b::c000:c0", True, True),  # NAT64 of 192.0.0.192
+        ("2002:c000:c0::1", True, True),  # 6to4 of 192.0.0.192
     ],
 )
 def test_address_verdict_unwraps_embedded_ipv4(

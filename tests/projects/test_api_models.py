@@ -111,8 +111,8 @@ def test_project_editor_can_upload(project, project_editor, synthetic_ifc, uploa
     assert response.status_code == 201
 
 
-def test_non_member_upload_is_403(project, outsider, synthetic_ifc, upload_file):
-    assert upload_file(project, outsider, synthetic_ifc(elements=2)).status_code == 403
+def test_non_member_upload_is_404(project, outsider, synthetic_ifc, upload_file):
+    assert upload_file(project, outsider, synthetic_ifc(elements=2)).status_code == 404
 
 
 def test_upload_to_unknown_project_is_404(api_client_for, editor):
@@ -157,7 +157,7 @@ def test_file_that_is_not_ifc_is_400_and_not_kept(project, editor, upload_file, 
     response = upload_file(project, editor, content, name="drawing.ifc")
 
     assert response.status_code == 400
-    assert "not an IFC model" in response.json()["detail"]
+    assert "not an IFC file" in response.json()["detail"]
     assert not ModelVersion.objects.exists()
     stored = settings.MEDIA_ROOT / "ifc"
     assert not stored.exists() or not any(stored.rglob("*.ifc"))
@@ -186,9 +186,10 @@ def test_over_limit_is_stopped_while_streaming(rf, settings, editor):
     from projects.uploads import IfcUploadHandler
 
     settings.IFC_UPLOAD_MAX_BYTES = 10
-    request = rf.post("/")
-    request.ifc_upload_too_large = False
-    handler = IfcUploadHandler(request)
+    from projects.uploads import UploadReceipt
+
+    receipt = UploadReceipt()
+    handler = IfcUploadHandler(rf.post("/"), receipt=receipt)
     handler.new_file("file", "a.ifc", "application/octet-stream", None)
     handler.receive_data_chunk(b"x" * 10, 0)
 
@@ -196,7 +197,7 @@ def test_over_limit_is_stopped_while_streaming(rf, settings, editor):
 
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"x", 10)
-    assert request.ifc_upload_too_large is True
+    assert receipt.too_large is True
 
 
 def test_list_versions_newest_first(project, editor, synthetic_ifc, upload_file, api_client_for):
@@ -211,8 +212,8 @@ def test_list_versions_newest_first(project, editor, synthetic_ifc, upload_file,
     assert all(v["state"] == "ready" for v in response.json())
 
 
-def test_list_versions_as_non_member_is_403(api_client_for, project, outsider):
-    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models").status_code == 403
+def test_list_versions_as_non_member_is_404(api_client_for, project, outsider):
+    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models").status_code == 404
 
 
 def test_get_one_version(project, editor, synthetic_ifc, upload_file, api_client_for):
@@ -241,8 +242,8 @@ def test_missing_version_is_404(api_client_for, project, editor):
     assert response.json() == {"detail": "Model version 7 not found"}
 
 
-def test_version_of_other_project_is_403(api_client_for, project, outsider):
-    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models/1").status_code == 403
+def test_version_of_other_project_is_404(api_client_for, project, outsider):
+    assert api_client_for(outsider).get(f"/api/projects/{project.slug}/models/1").status_code == 404
 
 
 def test_ifczip_upload_is_accepted_and_taken_off(project, editor, synthetic_ifc, upload_file):

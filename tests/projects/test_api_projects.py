@@ -124,8 +124,20 @@ def test_unknown_slug_is_404_project_not_found(api_client_for, editor):
     assert response.json() == {"detail": "Project not found"}
 
 
-def test_non_member_gets_403_access_denied_as_in_openaec(api_client_for, project, outsider):
-    response = api_client_for(outsider).get(f"/api/projects/{project.slug}")
+def test_non_member_gets_the_same_404_as_for_an_unknown_slug(api_client_for, project, outsider):
+    # GitHub's rule: a stranger cannot tell a private project from a missing one.
+    client = api_client_for(outsider)
+    existing = client.get(f"/api/projects/{project.slug}")
+    missing = client.get("/api/projects/no-such-project")
+
+    assert (existing.status_code, existing.json()) == (404, {"detail": "Project not found"})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Project not found"})
+
+
+def test_member_lacking_the_role_still_gets_403_access_denied(
+    api_client_for, project, project_viewer
+):
+    response = api_client_for(project_viewer).delete(f"/api/projects/{project.slug}")
 
     assert response.status_code == 403
     assert response.json() == {"detail": "Access denied"}

@@ -221,8 +221,8 @@ def test_takeoff_with_non_integer_version_is_400(project, editor, api_client_for
     assert api_client_for(editor).get(_url(project, "latest")).status_code == 400
 
 
-def test_takeoff_as_non_member_is_403(project, outsider, api_client_for):
-    assert api_client_for(outsider).get(_url(project)).status_code == 403
+def test_takeoff_as_non_member_is_404(project, outsider, api_client_for):
+    assert api_client_for(outsider).get(_url(project)).status_code == 404
 
 
 def test_takeoff_as_project_viewer_is_allowed(
@@ -375,10 +375,10 @@ def test_diff_against_a_version_that_is_not_ready_is_409(
     assert "state: running" in response.json()["detail"]
 
 
-def test_diff_as_non_member_is_403(project, outsider, api_client_for):
+def test_diff_as_non_member_is_404(project, outsider, api_client_for):
     response = api_client_for(outsider).get(_url(project, 2, "takeoff/diff"), {"against": 1})
 
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_model_without_quantity_sets_is_measured_from_geometry(

@@ -88,7 +88,7 @@ def test_project_jobs_list(failed_job, project, editor, outsider, api_client_for
     assert listed.status_code == 200
     assert [job["id"] for job in listed.json()] == [str(failed_job.pk)]
     assert listed.json()[0]["kind"] == "takeoff"
-    assert refused.status_code == 403  # the project rule, as for the project itself
+    assert refused.status_code == 404  # the project rule: a non-member learns nothing
 
 
 def test_the_runner_fails_a_stalled_takeoff_when_it_next_runs(

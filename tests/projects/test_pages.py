@@ -89,11 +89,11 @@ def test_project_detail_of_unknown_project_is_404(browser, editor):
     assert "Project not found" in response.content.decode()
 
 
-def test_project_detail_as_non_member_is_403(browser, project, outsider):
+def test_project_detail_as_non_member_is_404(browser, project, outsider):
     response = browser(outsider).get(f"/projects/{project.slug}")
 
-    assert response.status_code == 403
-    assert "Access denied" in response.content.decode()
+    assert response.status_code == 404
+    assert "Project not found" in response.content.decode()
 
 
 def test_project_viewer_sees_no_upload_link(browser, project, project_viewer):
@@ -165,7 +165,7 @@ def test_upload_form_with_a_non_ifc_file_shows_the_reason(browser, project, edit
     )
 
     assert response.status_code == 400
-    assert "not an IFC model" in response.content.decode()
+    assert "not an IFC file" in response.content.decode()
 
 
 def test_upload_form_without_a_file_is_400(browser, project, editor):

@@ -3,13 +3,14 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from integrations.ifc import TakeoffError
+from integrations.ifc.model_file import parse_header
 from jobs import selectors as job_selectors
 from jobs.models import Job
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
 from projects import selectors, services
 from projects.charts import format_quantity, horizontal_bar_chart
 from projects.models import ModelVersion, Project, ProjectMember
-from projects.uploads import NotAnIfcFile, sniff_header
 from tests.factories import make_user
 
 
@@ -125,8 +126,8 @@ def test_model_version_create_without_file_is_an_application_error(project, edit
         (b"ISO-10303-21;HEADER;FILE_SCHEMA(('IFC4_ADD2_TC1'));", "IFC4"),
     ],
 )
-def test_sniff_header_reads_the_schema(head, schema):
-    assert sniff_header(head).schema == schema
+def test_header_parser_reads_the_schema_family(head, schema):
+    assert parse_header(head).family == schema
 
 
 @pytest.mark.parametrize(
@@ -139,15 +140,19 @@ def test_sniff_header_reads_the_schema(head, schema):
         b"ISO-10303-21;HEADER;FILE_SCHEMA(('IFC4X1'));",
     ],
 )
-def test_sniff_header_refuses_what_is_not_a_supported_ifc(head):
-    with pytest.raises(NotAnIfcFile):
-        sniff_header(head)
+def test_header_parser_refuses_what_is_not_a_supported_ifc(head):
+    with pytest.raises(TakeoffError):
+        parse_header(head)
 
 
-def test_sniff_header_leaves_unreadable_zips_to_the_takeoff():
-    info = sniff_header(b"PK\x03\x04rest-of-a-zip")
-
-    assert (info.container, info.schema) == ("zip", "")
+@pytest.mark.parametrize("head", [b"PK\x03\x04rest-of-a-zip", b"PK\x05\x06" + b"\0" * 18])
+def test_upload_of_a_damaged_zip_is_refused_at_once(project, editor, head):
+    # Both zip signatures are zips to the one header parser (the upload sniffer knew only one).
+    with pytest.raises(ApplicationError, match="ifczip"):
+        services.model_version_create(
+            project=project, user=editor, upload=SimpleUploadedFile("m.ifczip", head)
+        )
+    assert not ModelVersion.objects.exists()
 
 
 def test_chart_escapes_labels_and_scales_bars():

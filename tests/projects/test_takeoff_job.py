@@ -188,7 +188,6 @@ def _empty_model(tmp_path) -> bytes:
     [
         ("truncated", "cut short"),
         ("empty_model", "no building elements"),
-        ("zip_without_ifc", "holds no .ifc file"),
         ("corrupt_record", ""),
     ],
 )
@@ -199,7 +198,6 @@ def test_bad_model_fails_the_version_with_a_readable_reason(
     content, name = {
         "truncated": lambda: (good[: len(good) // 2], "cut.ifc"),
         "empty_model": lambda: (_empty_model(tmp_path), "empty.ifc"),
-        "zip_without_ifc": lambda: (_zip_without_ifc(), "model.ifczip"),
         "corrupt_record": lambda: (
             good.split(b"DATA;")[0]
             + b"DATA;\n#1=IFCWALL(\x00\xff\xfe);\nENDSEC;\nEND-ISO-10303-21;\n",
@@ -221,7 +219,7 @@ def test_bad_model_fails_the_version_with_a_readable_reason(
     assert not TakeoffElement.objects.exists()
 
 
-def test_ifczip_expanding_past_the_limit_fails_readably(
+def test_ifczip_expanding_past_the_limit_is_refused_at_upload(
     project, editor, synthetic_ifc, upload_file, settings
 ):
     path = synthetic_ifc(elements=40)
@@ -230,11 +228,18 @@ def test_ifczip_expanding_past_the_limit_fails_readably(
         archive.write(path, "model.ifc")
     settings.IFC_MAX_EXPANDED_BYTES = 10_000
 
-    upload_file(project, editor, buffer.getvalue(), name="bomb.ifczip")
+    response = upload_file(project, editor, buffer.getvalue(), name="bomb.ifczip")
 
-    version = ModelVersion.objects.get()
-    assert version.state == "failed"
-    assert "zip bomb" in version.failure_reason
+    assert response.status_code == 400
+    assert "zip bomb" in response.json()["detail"]
+    assert not ModelVersion.objects.exists()
+
+
+def test_ifczip_without_a_model_is_refused_at_upload(project, editor, upload_file):
+    response = upload_file(project, editor, _zip_without_ifc(), name="model.ifczip")
+
+    assert response.status_code == 400
+    assert "holds no .ifc file" in response.json()["detail"]
 
 
 def test_unexpected_error_fails_the_job_without_a_traceback_for_the_user(
