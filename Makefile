@@ -17,7 +17,6 @@ $(STAMP): requirements.txt
 
 migrate: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py createcachetable
 
 # Development server on SQLite with a job worker beside it; Ctrl-C stops both.
 run: migrate

@@ -1,6 +1,8 @@
 """Serializers shared by the accounts API views."""
 
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from openaec.accounts.models import User
 
@@ -55,3 +57,15 @@ class ConnectionTestOutputSerializer(serializers.Serializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """simplejwt's refresh, refusing what the access token would be refused for.
+
+    simplejwt checks the password digest (CHECK_REVOKE_TOKEN) only on access tokens, and a
+    deleted user's refresh token makes its serializer raise DoesNotExist.
+    """
+
+    def validate(self, attrs: dict) -> dict:
+        JWTAuthentication().get_user(self.token_class(attrs["refresh"]))
+        return super().validate(attrs)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -12,7 +12,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from openaec.accounts import selectors, services
 from openaec.accounts.permissions import IsEditorOrAdmin, ReadOnlyOrEditor
-from openaec.accounts.throttles import ConnectionTestThrottle
+from openaec.accounts.throttles import ApiTokenCreateThrottle, ConnectionTestThrottle
 from openaec.api import validated
 from openaec.exceptions import ApplicationError
 
@@ -23,11 +23,6 @@ from .serializers import (
     StrictCharField,
     UserSerializer,
 )
-
-
-def client_ip(request) -> str:
-    """The address the lockout counts against (the proxy's view when behind one)."""
-    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def django_to_drf(exc: DjangoValidationError) -> ValidationError:
@@ -89,12 +84,8 @@ class LoginApi(APIView):
     )
     def post(self, request):
         data = validated(self.InputSerializer, request.data)
-        ip = client_ip(request)
-        wait = services.login_wait_seconds(client_ip=ip, username=data["username"])
-        if wait is not None:
-            raise Throttled(wait=wait, detail="Too many failed logins. Try again later.")
         user = services.user_authenticate(
-            username=data["username"], password=data["password"], client_ip=ip
+            request=request, username=data["username"], password=data["password"]
         )
         if user is None:
             return Response({"detail": "Invalid credentials"}, status=401)
@@ -108,27 +99,13 @@ class LoginApi(APIView):
         )
 
 
-class LockedOutMixin:
-    """Apply the failed-login lockout to simplejwt's pair view as well."""
-
-    def post(self, request, *args, **kwargs):
-        username = request.data.get("username") if isinstance(request.data, dict) else None
-        username = username if isinstance(username, str) else ""
-        wait = services.login_wait_seconds(client_ip=client_ip(request), username=username)
-        if wait is not None:
-            raise Throttled(wait=wait, detail="Too many failed logins. Try again later.")
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 401:
-            services.login_failure_record(client_ip=client_ip(request), username=username)
-        return response
-
-
-class TokenPairApi(LockedOutMixin, TokenObtainPairView):
-    pass
+class TokenPairApi(TokenObtainPairView):
+    """simplejwt's pair; its password check goes through the lockout backend."""
 
 
 class TokenRefreshApi(TokenRefreshView):
-    pass
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token_refresh"
 
 
 class MeApi(APIView):
@@ -156,6 +133,8 @@ def _token_data(token, raw: str | None = None) -> dict:
 
 
 class ApiTokenListApi(APIView):
+    throttle_classes = [ApiTokenCreateThrottle]
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ApiTokenListInput"
