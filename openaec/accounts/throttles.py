@@ -16,10 +16,6 @@ class ApiTokenCreateThrottle(UserRateThrottle):
 
     scope = "api_token_create"
 
-    def allow_request(self, request, view) -> bool:
-        # Listing the tokens is free; only making one counts.
-        return request.method != "POST" or super().allow_request(request, view)
-
 
 def page_throttle_check(throttle: UserRateThrottle, request, what: str) -> None:
     """For an HTML door: raise a 429 (with Retry-After) when `throttle` refuses the request."""

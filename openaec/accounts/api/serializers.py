@@ -7,17 +7,6 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from openaec.accounts.models import User
 
 
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans, lists: a wrong type is a 400."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User

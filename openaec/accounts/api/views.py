@@ -14,13 +14,11 @@ from openaec.accounts import selectors, services
 from openaec.accounts.permissions import IsEditorOrAdmin, ReadOnlyOrEditor
 from openaec.accounts.throttles import ApiTokenCreateThrottle, ConnectionTestThrottle
 from openaec.api import validated
-from openaec.exceptions import ApplicationError
 
 from .serializers import (
     ConnectionTestOutputSerializer,
     DetailSerializer,
     SettingsOutputSerializer,
-    StrictCharField,
     UserSerializer,
 )
 
@@ -42,9 +40,9 @@ class RegisterApi(APIView):
         class Meta:
             ref_name = "RegisterInput"
 
-        username = StrictCharField(max_length=150)
+        username = serializers.CharField(max_length=150)
         email = serializers.EmailField(max_length=254)
-        password = StrictCharField(max_length=128, trim_whitespace=False)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
 
     @extend_schema(
         request=InputSerializer,
@@ -67,8 +65,8 @@ class LoginApi(APIView):
         class Meta:
             ref_name = "LoginInput"
 
-        username = StrictCharField(max_length=150)
-        password = StrictCharField(max_length=128, trim_whitespace=False)
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -102,10 +100,31 @@ class LoginApi(APIView):
 class TokenPairApi(TokenObtainPairView):
     """simplejwt's pair; its password check goes through the lockout backend."""
 
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenPairOutput"
+
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(responses={200: OutputSerializer, 401: DetailSerializer, 429: DetailSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
 
 class TokenRefreshApi(TokenRefreshView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token_refresh"
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenRefreshOutput"
+
+        access = serializers.CharField()
+
+    @extend_schema(responses={200: OutputSerializer, 401: DetailSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class MeApi(APIView):
@@ -133,13 +152,15 @@ def _token_data(token, raw: str | None = None) -> dict:
 
 
 class ApiTokenListApi(APIView):
-    throttle_classes = [ApiTokenCreateThrottle]
+    def get_throttles(self):
+        # Listing the tokens is free; only making one counts.
+        return [ApiTokenCreateThrottle()] if self.request.method == "POST" else []
 
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ApiTokenListInput"
 
-        name = StrictCharField(max_length=255)
+        name = serializers.CharField(max_length=255)
         expires_days = serializers.IntegerField(
             min_value=1, max_value=3650, required=False, allow_null=True
         )
@@ -177,22 +198,22 @@ class IntegrationSettingsApi(APIView):
         class Meta:
             ref_name = "IntegrationSettingsInput"
 
-        erpnext_url = StrictCharField(
+        erpnext_url = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        erpnext_api_key = StrictCharField(
+        erpnext_api_key = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        erpnext_api_secret = StrictCharField(
+        erpnext_api_secret = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        nextcloud_url = StrictCharField(
+        nextcloud_url = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        nextcloud_username = StrictCharField(
+        nextcloud_username = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        nextcloud_password = StrictCharField(
+        nextcloud_password = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
 
@@ -205,14 +226,12 @@ class IntegrationSettingsApi(APIView):
         responses={200: SettingsOutputSerializer, 400: DetailSerializer, 403: DetailSerializer},
     )
     def put(self, request):
-        body = request.data
-        if not isinstance(body, dict):
-            raise ApplicationError("The body must be a JSON object.")
-        writable = set(self.InputSerializer().fields)
-        unknown = sorted(set(body) - writable - self.read_only_fields)
-        if unknown:
-            raise ApplicationError(f"Unknown fields: {', '.join(unknown)}")
-        data = validated(self.InputSerializer, {k: v for k, v in body.items() if k in writable})
+        data = validated(
+            self.InputSerializer,
+            request.data,
+            reject_unknown=True,
+            ignored=self.read_only_fields,
+        )
         try:
             user = services.integration_settings_update(user=request.user, changes=data)
         except DjangoValidationError as exc:
