@@ -3,6 +3,7 @@
 from drf_spectacular import openapi
 from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.fields import CharField
 from rest_framework.permissions import AllowAny
 
 
@@ -54,3 +55,21 @@ class AutoSchema(openapi.AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(DetailSerializer, code)
         return operation
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        from openaec.api import ClosedSerializer
+
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and isinstance(serializer, ClosedSerializer):
+            schema["additionalProperties"] = False
+            for name in serializer.ignored_fields:
+                schema["properties"][name] = {"description": "Read-only: accepted and ignored."}
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        trims = isinstance(field, CharField) and field.trim_whitespace and not field.allow_blank
+        if direction == "request" and trims and "pattern" not in schema:
+            # DRF strips the value before the blank check: whitespace alone is blank.
+            schema["pattern"] = r"\S"
+        return schema

@@ -49,11 +49,9 @@ class DetailSerializer(serializers.Serializer):
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """simplejwt's refresh, refusing what the access token would be refused for.
-
-    simplejwt checks the password digest (CHECK_REVOKE_TOKEN) only on access tokens, and a
-    deleted user's refresh token makes its serializer raise DoesNotExist.
-    """
+    # simplejwt's refresh, refusing what the access token would be refused for: it checks the
+    # password digest (CHECK_REVOKE_TOKEN) only on access tokens, and a deleted user's refresh
+    # token makes its serializer raise DoesNotExist.
 
     def validate(self, attrs: dict) -> dict:
         JWTAuthentication().get_user(self.token_class(attrs["refresh"]))

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from openaec.accounts import selectors, services
 from openaec.accounts.permissions import IsEditorOrAdmin, ReadOnlyOrEditor
 from openaec.accounts.throttles import ApiTokenCreateThrottle, ConnectionTestThrottle
-from openaec.api import validated
+from openaec.api import ClosedSerializer, validated
 
 from .serializers import (
     ConnectionTestOutputSerializer,
@@ -190,13 +190,18 @@ class IntegrationSettingsApi(APIView):
     """GET and PUT /api/auth/settings (OpenAEC's settings API)."""
 
     permission_classes = [ReadOnlyOrEditor]
-    read_only_fields = frozenset(
-        {"username", "email", "role", "erpnext_api_secret_set", "nextcloud_password_set"}
-    )
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedSerializer):
         class Meta:
             ref_name = "IntegrationSettingsInput"
+
+        ignored_fields = (
+            "username",
+            "email",
+            "role",
+            "erpnext_api_secret_set",
+            "nextcloud_password_set",
+        )
 
         erpnext_url = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
@@ -226,12 +231,7 @@ class IntegrationSettingsApi(APIView):
         responses={200: SettingsOutputSerializer, 400: DetailSerializer, 403: DetailSerializer},
     )
     def put(self, request):
-        data = validated(
-            self.InputSerializer,
-            request.data,
-            reject_unknown=True,
-            ignored=self.read_only_fields,
-        )
+        data = validated(self.InputSerializer, request.data)
         try:
             user = services.integration_settings_update(user=request.user, changes=data)
         except DjangoValidationError as exc:
