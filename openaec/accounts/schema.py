@@ -68,8 +68,8 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        trims = isinstance(field, CharField) and field.trim_whitespace and not field.allow_blank
-        if direction == "request" and trims and "pattern" not in schema:
-            # DRF strips the value before the blank check: whitespace alone is blank.
-            schema["pattern"] = r"\S"
+        if direction == "request" and isinstance(field, CharField) and "pattern" not in schema:
+            # DRF refuses NUL in any text, and strips it before the blank check.
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = r"^[^\x00]*$" if blank_ok else r"^[^\x00]*[^\x00\s][^\x00]*$"
         return schema
