@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate worker bench clean
+.PHONY: run test lint format migrate worker bench fuzz clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,6 @@ $(STAMP): requirements.txt
 
 migrate: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py createcachetable
 
 # Development server on SQLite with a job worker beside it; Ctrl-C stops both.
 run: migrate
@@ -43,6 +42,11 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/settings_api.py
 	$(BIN)/python benchmarks/takeoff.py
+
+# schemathesis over /api/schema against gunicorn with DEBUG off, on a throwaway database;
+# FUZZ_EXAMPLES examples per operation (default 20), fixed seed (FUZZ_SEED).
+fuzz: $(STAMP)
+	BIN=$(BIN) benchmarks/fuzz.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

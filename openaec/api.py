@@ -1,12 +1,59 @@
 """What every API view shares."""
 
+from collections.abc import Collection
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers
+
 from openaec.exceptions import ApplicationError
 
 
-def validated(serializer_class, data) -> dict:
-    """The body validated by `serializer_class`; a body that is not a JSON object is a 400."""
+class ClosedSerializer(serializers.Serializer):
+    """An input body whose unknown fields are a 400 naming them.
+
+    The schema says so too (`additionalProperties: false`). `ignored_fields` are accepted and
+    dropped unvalidated: read-only fields a client sends back with what it read.
+    """
+
+    ignored_fields: Collection[str] = ()
+
+
+def validated(serializer_class, data, *, only_sent: bool = False) -> dict:
+    """The body validated by `serializer_class`; a body that is not a JSON object is a 400.
+
+    - A text field given a number, boolean, list or object is a 400: the schema says string,
+      and DRF's CharField would otherwise turn `123` into `"123"`.
+    - A ClosedSerializer refuses the fields it does not know.
+    - `only_sent`: absent fields stay absent, so a PUT changes only what it carries.
+    """
     if not isinstance(data, dict):
         raise ApplicationError("The body must be a JSON object.")
-    serializer = serializer_class(data=data)
+    ignored = getattr(serializer_class, "ignored_fields", ())
+    serializer = serializer_class(data={k: v for k, v in data.items() if k not in ignored})
+    if issubclass(serializer_class, ClosedSerializer):
+        unknown = sorted(set(data) - set(serializer.fields) - set(ignored))
+        if unknown:
+            raise ApplicationError(f"Unknown fields: {', '.join(unknown)}")
+    _refuse_non_strings(serializer, data)
     serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return {k: v for k, v in serializer.validated_data.items() if k in data or not only_sent}
+
+
+def _refuse_non_strings(serializer: serializers.Serializer, data: dict) -> None:
+    errors = {
+        name: ["Must be a string."]
+        for name, field in serializer.fields.items()
+        if isinstance(field, serializers.CharField)
+        and not field.read_only
+        and data.get(name) is not None
+        and not isinstance(data[name], str)
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+@csrf_exempt  # a 404 for every method, not the CSRF failure page for a DELETE
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any /api/ path no route matches: JSON like every other API answer, not an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,8 +1,9 @@
 """Everything under /api/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from openaec.api import not_found
 from openaec.routing import api_path
 
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
     path("", include("erp.api.urls")),
     path("", include("bom.api.urls")),
     path("", include("jobs.api.urls")),
+    # Last: whatever the routes above do not match.
+    re_path(r"", not_found),
 ]

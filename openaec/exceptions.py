@@ -28,6 +28,10 @@ class ApplicationError(Exception):
         self.message = message
         self.extra = extra or {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body."""
+        return {}
+
 
 class NotFoundError(ApplicationError):
     """The object does not exist, or the user may not know it does."""
@@ -47,6 +51,19 @@ class ConflictError(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class TooManyRequestsError(ApplicationError):
+    """Slow down: the answer is 429 with `Retry-After: retry_after`."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class UpstreamError(ApplicationError):
     """An external system (ERPNext, Nextcloud) failed; the message says how."""
 
@@ -56,7 +73,9 @@ class UpstreamError(ApplicationError):
 def exception_handler(exc, context):
     """DRF exception handler: ApplicationError -> {"detail": message, ...extra}."""
     if isinstance(exc, ApplicationError):
-        return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
+        return Response(
+            {"detail": exc.message, **exc.extra}, status=exc.status_code, headers=exc.headers()
+        )
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
         exc = exceptions.ParseError(f"Request body too large: the limit is {limit} KiB.")

@@ -4,6 +4,9 @@ from urllib.parse import unquote_plus
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from openaec.exceptions import ApplicationError
+from openaec.views import error_page
+
 NUL_MESSAGE = "The URL contains a NUL byte (%00)."
 
 
@@ -24,3 +27,22 @@ class RejectNulBytesMiddleware:
                 return JsonResponse({"detail": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class ApplicationErrorMiddleware:
+    """An ApplicationError that escapes a view is its own answer, not a 500.
+
+    The failed-login lockout is raised inside Django's `authenticate()`, so it reaches the
+    /login page and the admin login this way (DRF's exception handler answers it on /api/).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ApplicationError):
+            return error_page(request, exception)
+        return None

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "openaec.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "openaec.urls"
@@ -146,6 +147,8 @@ CACHES = {
 # AUTHENTICATION
 # https://docs.djangoproject.com/en/5.2/topics/auth/customizing/
 AUTH_USER_MODEL = "accounts.User"
+# Every password check (API login and token, /login, the admin) counts failed logins here.
+AUTHENTICATION_BACKENDS = ["openaec.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "settings"
 LOGOUT_REDIRECT_URL = "login"
@@ -236,16 +239,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["openaec.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "openaec.accounts.schema.AutoSchema",
     "EXCEPTION_HANDLER": "openaec.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "register": "20/hour",
         "connection_test": "30/min",
+        "token_refresh": "60/min",
+        "api_token_create": "30/hour",
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_FAILURE_WINDOW = 600  # seconds
+# Personal API tokens a user may hold at once.
+API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "50"))
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "60"))),
@@ -253,6 +260,9 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "UPDATE_LAST_LOGIN": False,
+    # Tokens carry a digest of the password hash: a password change refuses every older one.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "openaec.accounts.api.serializers.TokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {

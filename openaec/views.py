@@ -9,13 +9,16 @@ from openaec.exceptions import ApplicationError
 
 
 def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    """The error's message on a page, with its status (404, 403, 409, 502...)."""
-    return render(
+    """The error's message on a page, with its status (404, 403, 409, 429, 502...)."""
+    response = render(
         request,
         "error.html",
         {"message": exc.message, "status": exc.status_code},
         status=exc.status_code,
     )
+    for name, value in exc.headers().items():
+        response[name] = value
+    return response
 
 
 def application_errors(view):

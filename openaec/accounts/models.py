@@ -50,7 +50,13 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         if self.is_superuser:
             self.role = Role.ADMIN
+        # set_password() keeps the new password in _password until the row is saved, whatever
+        # the door (admin, changepassword); Django's hash upgrade on login clears it first.
+        password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if password_changed:
+            # The JWTs die with the old hash (CHECK_REVOKE_TOKEN); personal tokens go here.
+            self.api_tokens.all().delete()
 
     @property
     def is_admin(self) -> bool:

@@ -1,6 +1,5 @@
 """Writes and cross-system actions for accounts: registration, tokens, integration settings."""
 
-import hashlib
 import logging
 import secrets
 import uuid
@@ -10,7 +9,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
@@ -103,42 +101,9 @@ def _lock_users_table() -> None:
             cursor.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
 
 
-def _failure_keys(*, client_ip: str, username: str) -> list[str]:
-    # Hashed: a username is whatever a client typed (NUL bytes, surrogates, 10,000 characters),
-    # and a cache key has to be storable by every cache backend.
-    name = username.strip().lower().encode("utf-8", "surrogatepass")
-    return [f"login-fail:ip:{client_ip}", f"login-fail:user:{hashlib.sha256(name).hexdigest()}"]
-
-
-def login_wait_seconds(*, client_ip: str, username: str) -> int | None:
-    """Seconds until a locked-out address or username may try again, None when free."""
-    now = timezone.now().timestamp()
-    window = settings.LOGIN_FAILURE_WINDOW
-    waits = []
-    for key in _failure_keys(client_ip=client_ip, username=username):
-        recent = [t for t in cache.get(key, []) if t > now - window]
-        if len(recent) >= settings.LOGIN_FAILURE_LIMIT:
-            waits.append(int(recent[0] + window - now) + 1)
-    return max(waits) if waits else None
-
-
-def login_failure_record(*, client_ip: str, username: str) -> None:
-    """Count one failed login against the address and the username."""
-    now = timezone.now().timestamp()
-    window = settings.LOGIN_FAILURE_WINDOW
-    for key in _failure_keys(client_ip=client_ip, username=username):
-        recent = [t for t in cache.get(key, []) if t > now - window]
-        recent.append(now)
-        cache.set(key, recent[-settings.LOGIN_FAILURE_LIMIT :], timeout=window)
-
-
-def user_authenticate(*, username: str, password: str, client_ip: str) -> User | None:
-    """Check a password, counting failures for the lockout."""
-    user = authenticate(username=username, password=password)
-    if user is None:
-        login_failure_record(client_ip=client_ip, username=username)
-        logger.info("failed login for %r from %s", username[:150], client_ip)
-    return user
+def user_authenticate(*, request, username: str, password: str) -> User | None:
+    """Check a password through Django's backends, so the failed-login lockout applies."""
+    return authenticate(request=request, username=username, password=password)
 
 
 def jwt_pair_for(user: User) -> dict[str, str]:
@@ -159,12 +124,24 @@ class NewApiToken:
 
 
 def api_token_create(*, user: User, name: str, expires_days: int | None) -> NewApiToken:
-    """Make a personal token `ifcgit_...`; only its SHA-256 is stored."""
+    """Make a personal token `ifcgit_...`; only its SHA-256 is stored.
+
+    A user holds at most API_TOKENS_PER_USER tokens (expired ones count until deleted).
+    """
     raw = PERSONAL_TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
-    token = ApiToken.objects.create(
-        user=user, name=name.strip(), token_hash=hash_api_token(raw), expires_at=expires_at
-    )
+    limit = settings.API_TOKENS_PER_USER
+    with transaction.atomic():
+        # The user's row is the lock: two requests at once cannot both take the last place.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.filter(user=user).count() >= limit:
+            raise ApplicationError(
+                f"You already have {limit} personal tokens, the most allowed. "
+                "Revoke one you no longer use first."
+            )
+        token = ApiToken.objects.create(
+            user=user, name=name.strip(), token_hash=hash_api_token(raw), expires_at=expires_at
+        )
     return NewApiToken(token=token, raw=raw)
 
 

@@ -14,35 +14,13 @@ from openaec.exceptions import ApplicationError
 
 from . import selectors, services
 from .forms import ApiTokenForm, IntegrationSettingsForm, LoginForm, RegisterForm
-from .throttles import ConnectionTestThrottle
+from .throttles import ApiTokenCreateThrottle, ConnectionTestThrottle, page_throttle_check
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        ip = request.META.get("REMOTE_ADDR", "unknown")
-        wait = services.login_wait_seconds(client_ip=ip, username=username)
-        if wait is not None:
-            response = render(
-                request,
-                self.template_name,
-                {"form": self.get_form(), "locked_out": True, "wait": wait},
-                status=429,
-            )
-            response["Retry-After"] = str(wait)
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        services.login_failure_record(
-            client_ip=self.request.META.get("REMOTE_ADDR", "unknown"),
-            username=self.request.POST.get("username", ""),
-        )
-        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -62,7 +40,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user)
             messages.success(request, f"Welcome, {user.username}. Your role is {user.role}.")
             return redirect("settings")
     return render(request, "accounts/register.html", {"form": form})
@@ -143,16 +121,26 @@ def _settings_context(user, form) -> dict:
 def tokens_view(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token = None
-    if request.method == "POST" and form.is_valid():
-        new_token = services.api_token_create(
-            user=request.user,
-            name=form.cleaned_data["name"],
-            expires_days=form.cleaned_data["expires_days"],
-        ).raw
-        form = ApiTokenForm()
+    status = 200
+    if request.method == "POST":
+        page_throttle_check(ApiTokenCreateThrottle(), request, "new tokens")
+        try:
+            if form.is_valid():
+                new_token = services.api_token_create(
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    expires_days=form.cleaned_data["expires_days"],
+                ).raw
+                form = ApiTokenForm()
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            status = 400
     tokens = selectors.api_token_list(user=request.user)
     return render(
-        request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": tokens, "new_token": new_token},
+        status=status,
     )
 
 

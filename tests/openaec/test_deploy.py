@@ -51,3 +51,34 @@ def test_check_deploy_is_clean_with_the_readme_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+LOGIN_AFTER_MIGRATE = """
+from django.test import Client
+from openaec.accounts.models import User
+User.objects.create_user("ada", "ada@example.com", "a-long-enough-password-42")
+client = Client()
+def login(password):
+    return client.post(
+        "/api/auth/login", {"username": "ada", "password": password},
+        content_type="application/json",
+    ).status_code
+print(login("wrong"), login("a-long-enough-password-42"))
+"""
+
+
+@pytest.mark.slow
+def test_migrate_alone_leaves_a_server_whose_login_works(tmp_path):
+    # What a container entrypoint runs: `migrate`, never `createcachetable`.
+    env = {
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+    }
+    migrated = manage("migrate", "--noinput", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+
+    result = manage("shell", "-c", LOGIN_AFTER_MIGRATE, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["401", "200"]

@@ -1,19 +1,10 @@
 """Serializers shared by the accounts API views."""
 
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from openaec.accounts.models import User
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans, lists: a wrong type is a 400."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -55,3 +46,13 @@ class ConnectionTestOutputSerializer(serializers.Serializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    # simplejwt's refresh, refusing what the access token would be refused for: it checks the
+    # password digest (CHECK_REVOKE_TOKEN) only on access tokens, and a deleted user's refresh
+    # token makes its serializer raise DoesNotExist.
+
+    def validate(self, attrs: dict) -> dict:
+        JWTAuthentication().get_user(self.token_class(attrs["refresh"]))
+        return super().validate(attrs)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -12,22 +12,15 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from openaec.accounts import selectors, services
 from openaec.accounts.permissions import IsEditorOrAdmin, ReadOnlyOrEditor
-from openaec.accounts.throttles import ConnectionTestThrottle
-from openaec.api import validated
-from openaec.exceptions import ApplicationError
+from openaec.accounts.throttles import ApiTokenCreateThrottle, ConnectionTestThrottle
+from openaec.api import ClosedSerializer, validated
 
 from .serializers import (
     ConnectionTestOutputSerializer,
     DetailSerializer,
     SettingsOutputSerializer,
-    StrictCharField,
     UserSerializer,
 )
-
-
-def client_ip(request) -> str:
-    """The address the lockout counts against (the proxy's view when behind one)."""
-    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def django_to_drf(exc: DjangoValidationError) -> ValidationError:
@@ -47,9 +40,9 @@ class RegisterApi(APIView):
         class Meta:
             ref_name = "RegisterInput"
 
-        username = StrictCharField(max_length=150)
+        username = serializers.CharField(max_length=150)
         email = serializers.EmailField(max_length=254)
-        password = StrictCharField(max_length=128, trim_whitespace=False)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
 
     @extend_schema(
         request=InputSerializer,
@@ -72,8 +65,8 @@ class LoginApi(APIView):
         class Meta:
             ref_name = "LoginInput"
 
-        username = StrictCharField(max_length=150)
-        password = StrictCharField(max_length=128, trim_whitespace=False)
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -89,12 +82,8 @@ class LoginApi(APIView):
     )
     def post(self, request):
         data = validated(self.InputSerializer, request.data)
-        ip = client_ip(request)
-        wait = services.login_wait_seconds(client_ip=ip, username=data["username"])
-        if wait is not None:
-            raise Throttled(wait=wait, detail="Too many failed logins. Try again later.")
         user = services.user_authenticate(
-            username=data["username"], password=data["password"], client_ip=ip
+            request=request, username=data["username"], password=data["password"]
         )
         if user is None:
             return Response({"detail": "Invalid credentials"}, status=401)
@@ -108,27 +97,34 @@ class LoginApi(APIView):
         )
 
 
-class LockedOutMixin:
-    """Apply the failed-login lockout to simplejwt's pair view as well."""
+class TokenPairApi(TokenObtainPairView):
+    """simplejwt's pair; its password check goes through the lockout backend."""
 
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenPairOutput"
+
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(responses={200: OutputSerializer, 401: DetailSerializer, 429: DetailSerializer})
     def post(self, request, *args, **kwargs):
-        username = request.data.get("username") if isinstance(request.data, dict) else None
-        username = username if isinstance(username, str) else ""
-        wait = services.login_wait_seconds(client_ip=client_ip(request), username=username)
-        if wait is not None:
-            raise Throttled(wait=wait, detail="Too many failed logins. Try again later.")
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 401:
-            services.login_failure_record(client_ip=client_ip(request), username=username)
-        return response
-
-
-class TokenPairApi(LockedOutMixin, TokenObtainPairView):
-    pass
+        return super().post(request, *args, **kwargs)
 
 
 class TokenRefreshApi(TokenRefreshView):
-    pass
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token_refresh"
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenRefreshOutput"
+
+        access = serializers.CharField()
+
+    @extend_schema(responses={200: OutputSerializer, 401: DetailSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class MeApi(APIView):
@@ -156,11 +152,15 @@ def _token_data(token, raw: str | None = None) -> dict:
 
 
 class ApiTokenListApi(APIView):
+    def get_throttles(self):
+        # Listing the tokens is free; only making one counts.
+        return [ApiTokenCreateThrottle()] if self.request.method == "POST" else []
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ApiTokenListInput"
 
-        name = StrictCharField(max_length=255)
+        name = serializers.CharField(max_length=255)
         expires_days = serializers.IntegerField(
             min_value=1, max_value=3650, required=False, allow_null=True
         )
@@ -190,30 +190,35 @@ class IntegrationSettingsApi(APIView):
     """GET and PUT /api/auth/settings (OpenAEC's settings API)."""
 
     permission_classes = [ReadOnlyOrEditor]
-    read_only_fields = frozenset(
-        {"username", "email", "role", "erpnext_api_secret_set", "nextcloud_password_set"}
-    )
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedSerializer):
         class Meta:
             ref_name = "IntegrationSettingsInput"
 
-        erpnext_url = StrictCharField(
+        ignored_fields = (
+            "username",
+            "email",
+            "role",
+            "erpnext_api_secret_set",
+            "nextcloud_password_set",
+        )
+
+        erpnext_url = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        erpnext_api_key = StrictCharField(
+        erpnext_api_key = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        erpnext_api_secret = StrictCharField(
+        erpnext_api_secret = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        nextcloud_url = StrictCharField(
+        nextcloud_url = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        nextcloud_username = StrictCharField(
+        nextcloud_username = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
-        nextcloud_password = StrictCharField(
+        nextcloud_password = serializers.CharField(
             required=False, allow_null=True, allow_blank=True, trim_whitespace=False
         )
 
@@ -226,14 +231,7 @@ class IntegrationSettingsApi(APIView):
         responses={200: SettingsOutputSerializer, 400: DetailSerializer, 403: DetailSerializer},
     )
     def put(self, request):
-        body = request.data
-        if not isinstance(body, dict):
-            raise ApplicationError("The body must be a JSON object.")
-        writable = set(self.InputSerializer().fields)
-        unknown = sorted(set(body) - writable - self.read_only_fields)
-        if unknown:
-            raise ApplicationError(f"Unknown fields: {', '.join(unknown)}")
-        data = validated(self.InputSerializer, {k: v for k, v in body.items() if k in writable})
+        data = validated(self.InputSerializer, request.data)
         try:
             user = services.integration_settings_update(user=request.user, changes=data)
         except DjangoValidationError as exc:
