@@ -6,9 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from erp.constants import WEBHOOK_SIGNATURE_HEADER
-from erp.services import webhook_signature
-
 from erp.models import ErpnextProjectLink, ProjectStatusChange, WebhookDelivery
+from erp.services import webhook_signature
 from projects.models import Project
 
 from .conftest import WEBHOOK_SECRET
