@@ -89,8 +89,8 @@ class BomSyncRunAdmin(admin.ModelAdmin):
         "bom_name",
         "http_requests",
     ]
-    list_filter = ["state", "outcome"]
-    search_fields = ["project__slug", "project__name", "bom_name", "username", "assembly_item"]
+    list_filter = ["state"]
+    search_fields = ["project__slug", "project__name", "created_by_name"]
     actions = ["resume_runs"]
 
     def get_queryset(self, request):

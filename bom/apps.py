@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BomConfig(AppConfig):
     name = "bom"
     verbose_name = "Bills of Materials"
+
+    def ready(self) -> None:
+        from .handlers import register_kinds
+
+        register_kinds()

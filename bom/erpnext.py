@@ -11,13 +11,38 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.erpnext.client import INSERT_MANY_LIMIT, ErpnextClient
-from integrations.erpnext.errors import ErpnextNetworkError, ErpnextServerError
+from integrations.erpnext.errors import (
+    ErpnextNetworkError,
+    ErpnextNotFound,
+    ErpnextPermissionError,
+    ErpnextServerError,
+)
 from openaec.exceptions import ApplicationError
 
+from .rows import item_uoms
+
 METHOD_GET_LIST = "frappe.client.get_list"  # frappe/client.py get_list: whitelisted, GET or POST
-ITEM_FIELDS = ("name", "item_code", "item_name", "stock_uom", "disabled", "is_stock_item")
+ITEM_FIELDS = (
+    "name",
+    "item_code",
+    "item_name",
+    "stock_uom",
+    "disabled",
+    "is_stock_item",
+    "valuation_rate",
+    # The Item's UOM conversions, one list row per child row (readable by any Item reader,
+    # unlike UOM itself, which needs Item Manager, Stock Manager or Stock User).
+    "uoms.uom",
+    "uoms.conversion_factor",
+)
+PRICE_FIELDS = ("name", "item_code", "uom", "price_list_rate", "supplier", "customer")
+METHOD_EXCHANGE_RATE = "erpnext.setup.utils.get_exchange_rate"  # whitelisted, 0 when unknown
 BOM_FIELDS = ("name", "docstatus", "is_active", "is_default", "modified", "creation", "project")
 MAX_PAGE = 5000
+
+
+class UnknownCompanyError(ApplicationError):
+    """The Company the BOM should belong to does not exist in ERPNext."""
 
 
 class BomGateway:
@@ -47,8 +72,14 @@ class BomGateway:
 
     # Reads
 
+    @property
+    def alerts(self) -> list[str]:
+        """ERPNext's alerts on the successful answers so far."""
+        return list(self.client.alerts)
+
     def items_by_code(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Items whose item_code is one of ``codes``, by item code (POST frappe.client.get_list).
+        """Items whose item_code is one of ``codes``, by item code, each with ``uoms``
+        (case-folded UOM -> (name, conversion factor)) (POST frappe.client.get_list).
 
         POST, not GET: a thousand codes in a query string would pass the URL limits of the
         proxies in front of ERPNext.
@@ -60,31 +91,75 @@ class BomGateway:
             "Item",
             fields=ITEM_FIELDS,
             filters=[["item_code", "in", wanted]],
-            expected=len(wanted),
+            expected=2 * len(wanted),
         )
-        return {str(row.get("item_code") or row.get("name")): row for row in rows}
+        return item_uoms(rows)
 
-    def uoms(self, names: Iterable[str]) -> dict[str, bool]:
-        """UOM name -> must_be_whole_number, for those of ``names`` that exist (GET UOM list)."""
+    def uoms(self, names: Iterable[str]) -> dict[str, bool] | None:
+        """UOM name -> must_be_whole_number, for those of ``names`` that exist (GET UOM list);
+        None when the user may not read UOM (it needs Item Manager, Stock Manager or Stock
+        User)."""
         wanted = sorted(set(names))
         if not wanted:
             return {}
         with self._counted("read"):
-            rows = list(
+            try:
+                rows = list(
+                    self.client.list_docs(
+                        "UOM",
+                        fields=["name", "must_be_whole_number"],
+                        filters=[["name", "in", wanted]],
+                        page_size=len(wanted) + 1,
+                    )
+                )
+            except ErpnextPermissionError:
+                return None
+        return {str(row["name"]): bool(row.get("must_be_whole_number")) for row in rows}
+
+    def item_prices(self, codes: Iterable[str], price_list: str) -> list[dict[str, Any]]:
+        """The Item Prices of ``codes`` on a price list (GET Item Price list)."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return []
+        with self._counted("read"):
+            return list(
                 self.client.list_docs(
-                    "UOM",
-                    fields=["name", "must_be_whole_number"],
-                    filters=[["name", "in", wanted]],
-                    page_size=len(wanted) + 1,
+                    "Item Price",
+                    fields=list(PRICE_FIELDS),
+                    filters=[["item_code", "in", wanted], ["price_list", "=", price_list]],
                 )
             )
-        return {str(row["name"]): bool(row.get("must_be_whole_number")) for row in rows}
+
+    def update_price(self, name: str, rate: float) -> None:
+        """Change an Item Price's rate (PUT /api/resource/Item Price/<name>)."""
+        with self._counted("write"):
+            self.client.update_doc("Item Price", name, {"price_list_rate": rate})
+
+    def exchange_rate(self, from_currency: str, to_currency: str) -> float:
+        """ERPNext's exchange rate between two currencies; 0 when it has none."""
+        with self._counted("read"):
+            rate = self.client.call_method(
+                METHOD_EXCHANGE_RATE,
+                http_method="GET",
+                from_currency=from_currency,
+                to_currency=to_currency,
+            )
+        try:
+            return float(rate or 0)
+        except (TypeError, ValueError):
+            return 0.0
 
     def company(self, name: str | None) -> tuple[str, str]:
         """(company, default currency): the named Company, or the only one there is."""
         with self._counted("read"):
             if name:
-                doc = self.client.get_doc("Company", name)
+                try:
+                    doc = self.client.get_doc("Company", name)
+                except ErpnextNotFound:
+                    raise UnknownCompanyError(
+                        f"ERPNext has no Company {name}: name one that exists (the company "
+                        "option, or the linked Project's company)."
+                    ) from None
                 return str(doc["name"]), str(doc.get("default_currency") or "")
             rows = list(
                 self.client.list_docs("Company", fields=["name", "default_currency"], page_size=20)

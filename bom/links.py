@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 
-from erp.services.clients import client_for as erp_client_for
-from integrations.erpnext.client import ErpnextClient
+from erp.services.clients import ErpnextContext, erpnext_context
 from projects.models import Project
 
 
@@ -32,9 +31,9 @@ def project_link(*, project: Project) -> ProjectLink | None:
     return ProjectLink(link.erpnext_project, link.site.url, link.company or "")
 
 
-def client_for(*, user, link: ProjectLink | None) -> tuple[ErpnextClient, str]:
-    """A client with the user's own credentials; for a linked project, only on the link's site.
+def context_for(*, user, link: ProjectLink | None) -> ErpnextContext:
+    """The acting user's ERPNext; for a linked project, only on the link's site.
 
     Nobody writes a BOM for a linked Project through credentials for another ERPNext (409).
     """
-    return erp_client_for(user=user, linked_site=link.site_url if link else None)
+    return erpnext_context(user=user, linked_site=link.site_url if link else None, link=link)

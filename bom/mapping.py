@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .constants import QTY_DECIMALS, QUANTITY_KINDS
+from .constants import MAX_PATTERN_LENGTH, QTY_DECIMALS, QUANTITY_KINDS
 
 KEY_FIELDS = ("ifc_class", "type_name", "material")
 _BUCKET_FIELDS = ("type_name", "material", "ifc_class")  # most selective first
@@ -45,8 +45,7 @@ class Rule:
     def matches(self, line: Line) -> bool:
         """Whether all three patterns match the line's key."""
         return all(
-            _compiled(getattr(self, name)).fullmatch(getattr(line, name) or "") is not None
-            for name in KEY_FIELDS
+            wildcard_match(getattr(self, name), getattr(line, name) or "") for name in KEY_FIELDS
         )
 
     def sort_key(self) -> tuple:
@@ -89,6 +88,7 @@ class Source:
     quantity: str
     base: float  # the line's quantity in SI units
     qty: float  # after the unit factor and the waste factor
+    si_qty: float | None = None  # after the waste factor, still in SI units
 
 
 @dataclass
@@ -133,6 +133,8 @@ class Row:
     rounded_up: bool
     rate: float | None = None
     item_name: str = ""
+    conversion_factor: float = 1.0  # from the row's UOM to the Item's stock UOM
+    converted_from: str = ""  # the rule's UOM, when we converted the row to the stock UOM
 
 
 def order_rules(rules: Iterable[Rule]) -> list[Rule]:
@@ -182,7 +184,8 @@ def map_lines(rules: Iterable[Rule], lines: Iterable[Line]) -> MappingResult:
                 rule.item_code, rule.uom, rate=rule.rate, item_name=rule.item_name
             )
         row.qty += qty
-        row.sources.append(Source(line.key, rule.id, rule.quantity, base, qty))
+        si_qty = base * (1 + rule.waste_factor)
+        row.sources.append(Source(line.key, rule.id, rule.quantity, base, qty, si_qty))
     return MappingResult(
         lines=[rows[key] for key in sorted(rows, key=lambda k: (k[0].casefold(), k[1]))],
         unmapped=unmapped,
@@ -297,17 +300,36 @@ def fingerprint(payload: object) -> str:
 # Patterns
 
 
-def validate_pattern(pattern: str) -> str:
-    """A pattern as stored: stripped, blank meaning any (``*``)."""
-    pattern = (pattern or "").strip()
-    return pattern or "*"
+def wildcard_match(pattern: str, text: str) -> bool:
+    """Whether ``text`` matches ``pattern`` as a whole, case-insensitively: ``*`` is any text
+    (also none), ``?`` one character, everything else literal.
+
+    No regular expression: ``*`` as ``.*`` under fullmatch backtracks exponentially on
+    ``*a*a*a...b``. The greedy two-pointer walk only ever returns to the last ``*``, so it
+    takes at most len(pattern) x len(text) steps.
+    """
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return False
+    pattern, text = _folded(pattern), text.casefold()
+    p = t = 0
+    star, resume = -1, 0
+    while t < len(text):
+        if p < len(pattern) and pattern[p] in ("?", text[t]) and pattern[p] != "*":
+            p, t = p + 1, t + 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, resume = p, t  # let the star match nothing first
+            p += 1
+        elif star >= 0:
+            resume += 1  # the last star takes one more character; earlier ones stay as they are
+            p, t = star + 1, resume
+        else:
+            return False
+    return all(ch == "*" for ch in pattern[p:])
 
 
 @functools.lru_cache(maxsize=4096)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    # Only * and ? are special; everything else ([, ], \...) is literal text.
-    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+def _folded(pattern: str) -> str:
+    return re.sub(r"\*+", "*", pattern.casefold())
 
 
 # Suggestions

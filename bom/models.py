@@ -1,14 +1,13 @@
-"""Mapping rules (takeoff lines -> ERPNext items) and the record of every BOM sync run."""
-
-import uuid
+"""Mapping rules (takeoff lines -> ERPNext items) and the BOM sync run (a job of the job core)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from projects.models import ModelVersion, Project
+from jobs.models import Job, JobQuerySet
+from projects.models import Project
 
-from .constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH
+from .constants import BOM_SYNC, MAX_NAME_LENGTH, MAX_PATTERN_LENGTH
 
 
 class QuantityKind(models.TextChoices):
@@ -106,22 +105,19 @@ class MappingRule(models.Model):
         return self.project_id is None
 
 
-class BomSyncRunQuerySet(models.QuerySet):
-    """Runs of the projects a user may see."""
+class BomSyncRunManager(models.Manager.from_queryset(JobQuerySet)):
+    """Only the jobs of kind "bom_sync"."""
 
-    def for_user(self, user) -> "BomSyncRunQuerySet":
-        """Runs of projects visible to the user."""
-        return self.filter(project__in=Project.objects.for_user(user))
+    def get_queryset(self) -> JobQuerySet:
+        return super().get_queryset().filter(kind=BOM_SYNC)
 
 
-class BomSyncRun(models.Model):
-    """One sync of a model version's takeoff to an ERPNext BOM: input, progress and outcome."""
+class BomSyncRun(Job):
+    """One sync of a model version's takeoff to an ERPNext BOM, as a job of kind "bom_sync".
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    The frozen input (site, assembly item, plan, fingerprint) is in `params`, the outcome in
+    `result`; these properties read them under the names the BOM pages and API use.
+    """
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
@@ -131,85 +127,100 @@ class BomSyncRun(models.Model):
         DEFAULTED = "made_default", "Existing BOM made default"
         UNCHANGED = "unchanged", "Unchanged"
 
-    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="bom_sync_runs")
-    model_version = models.ForeignKey(
-        ModelVersion,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="bom_sync_runs",
-    )
-    model_version_number = models.PositiveIntegerField()
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="bom_sync_runs",
-    )
-    username = models.CharField(max_length=150, help_text="Who started it, kept if they leave.")
-    resumed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Who resumed it last; the run then calls ERPNext with their credentials.",
-    )
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
-    phase = models.CharField(max_length=255, blank=True)
-    error = models.TextField(blank=True)
-    options = models.JSONField(default=dict, blank=True)
-    erpnext_url = models.CharField("ERPNext site", max_length=512)
-    erpnext_project = models.CharField(max_length=MAX_NAME_LENGTH, blank=True)
-    assembly_item = models.CharField(max_length=MAX_NAME_LENGTH)
-    plan = models.JSONField(default=dict, blank=True, help_text="Rows and unmapped lines.")
-    fingerprint = models.CharField(max_length=64, blank=True)
-    bom_name = models.CharField("BOM", max_length=MAX_NAME_LENGTH, blank=True)
-    bom_modified = models.CharField(max_length=32, blank=True)
-    bom_docstatus = models.PositiveSmallIntegerField(null=True, blank=True)
-    documents = models.JSONField(default=list, blank=True, help_text="ERPNext documents written.")
-    line_errors = models.JSONField(default=list, blank=True)
-    http_requests = models.PositiveIntegerField(default=0)
-    reads = models.PositiveIntegerField(default=0)
-    writes = models.PositiveIntegerField(default=0)
-    checkpoint = models.JSONField(default=dict, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    task_result_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = BomSyncRunQuerySet.as_manager()
+    objects = BomSyncRunManager()
 
     class Meta:
-        db_table = "bom_sync_runs"
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="bom_run_progress_max_100"),
-            # One sync per project at a time: two would race for the same assembly item's BOM.
-            models.UniqueConstraint(
-                fields=["project"],
-                condition=Q(state__in=["queued", "running"]),
-                name="bom_run_one_active_per_project",
-            ),
-        ]
+        proxy = True
 
     def __str__(self) -> str:
         return f"BOM sync {self.id} of {self.project} v{self.model_version_number} ({self.state})"
 
-    @property
-    def is_finished(self) -> bool:
-        """Succeeded or failed."""
-        return self.state in {self.State.SUCCEEDED, self.State.FAILED}
+    def save(self, *args, **kwargs) -> None:
+        self.kind = BOM_SYNC
+        super().save(*args, **kwargs)
 
     @property
     def can_resume(self) -> bool:
-        """A failed run can be taken up again where it stopped."""
-        return self.state == self.State.FAILED
+        """A failed run, or one whose worker died, can be taken up again where it stopped."""
+        return self.retried_as_id is None and (self.state == self.State.FAILED or self.is_stalled)
+
+    @property
+    def model_version_number(self) -> int | None:
+        """The version synced (kept when the version is deleted)."""
+        return self.params.get("model_version")
+
+    @property
+    def username(self) -> str:
+        """Who started it."""
+        return self.created_by_name
+
+    @property
+    def user(self):
+        """Who started it (None when they left)."""
+        return self.created_by
+
+    @property
+    def resumed_by(self):
+        """Who resumed it last; the run then calls ERPNext as them."""
+        return self.retried_by
+
+    @property
+    def options(self) -> dict:
+        """The sync options as cleaned when it started."""
+        return self.params.get("options", {})
+
+    @property
+    def erpnext_url(self) -> str:
+        """The ERPNext site it writes to."""
+        return self.params.get("erpnext_url", "")
+
+    @property
+    def erpnext_project(self) -> str:
+        """The ERPNext project the BOM names."""
+        return self.params.get("erpnext_project", "")
+
+    @property
+    def assembly_item(self) -> str:
+        """The Item whose BOM is written."""
+        return self.params.get("assembly_item", "")
+
+    @property
+    def plan(self) -> dict:
+        """The frozen plan: rows and unmapped lines."""
+        return self.params.get("plan", {})
+
+    @property
+    def fingerprint(self) -> str:
+        """Fingerprint of the input; an unchanged re-sync is decided on it."""
+        return self.params.get("fingerprint", "")
+
+    @property
+    def line_errors(self) -> list:
+        """Lines ERPNext refused, each with the item and the reason."""
+        return self.error_details
+
+    def _outcome(self, name: str, default=""):
+        return (self.result or {}).get(name, default)
+
+    @property
+    def outcome(self) -> str:
+        """How a successful sync ended (an Outcome value)."""
+        return self._outcome("outcome")
+
+    def get_outcome_display(self) -> str:
+        return self.Outcome(self.outcome).label if self.outcome in self.Outcome.values else ""
+
+    @property
+    def bom_name(self) -> str:
+        """The BOM written or found."""
+        return self._outcome("bom_name")
+
+    @property
+    def bom_modified(self) -> str:
+        """ERPNext's `modified` of that BOM when the sync ended."""
+        return self._outcome("bom_modified")
+
+    @property
+    def bom_docstatus(self) -> int | None:
+        """0 draft, 1 submitted."""
+        return self._outcome("bom_docstatus", None)

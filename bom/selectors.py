@@ -92,7 +92,11 @@ def takeoff_mapping_lines(*, version: ModelVersion) -> list[mapping.Line]:
 
 def run_list(*, project: Project) -> QuerySet[BomSyncRun]:
     """The project's sync runs, newest first."""
-    return project.bom_sync_runs.select_related("user", "resumed_by").order_by("-created_at")
+    return (
+        BomSyncRun.objects.filter(project=project)
+        .select_related("project", "created_by", "retried_by")
+        .order_by("-created_at")
+    )
 
 
 def run_get(*, project: Project, run_id) -> BomSyncRun:
@@ -109,20 +113,36 @@ def run_get(*, project: Project, run_id) -> BomSyncRun:
 
 def run_active(*, project: Project) -> BomSyncRun | None:
     """The project's queued or running sync, if any."""
-    return project.bom_sync_runs.filter(state__in=BomSyncRun.ACTIVE_STATES).first()
+    return BomSyncRun.objects.filter(project=project, state__in=BomSyncRun.ACTIVE_STATES).first()
 
 
 def run_last_succeeded(
     *, project: Project, erpnext_url: str, assembly_item: str
 ) -> BomSyncRun | None:
     """The newest successful sync of the project to this site and assembly item."""
-    return (
-        project.bom_sync_runs.filter(
-            state=BomSyncRun.State.SUCCEEDED,
-            erpnext_url=erpnext_url,
-            assembly_item=assembly_item,
-        )
-        .exclude(bom_name="")
-        .order_by("-finished_at")
-        .first()
-    )
+    runs = BomSyncRun.objects.filter(
+        project=project,
+        state=BomSyncRun.State.SUCCEEDED,
+        params__erpnext_url=erpnext_url,
+        params__assembly_item=assembly_item,
+    ).order_by("-finished_at")
+    return next((run for run in runs[:20] if run.bom_name), None)
+
+
+def runs_earlier_boms(
+    *, project: Project, erpnext_url: str, assembly_item: str, limit: int = 20
+) -> tuple[tuple[str, str, str], ...]:
+    """(BOM name, modified, content fingerprint) of the BOMs the project's successful syncs
+    made on this site for this item, newest first: going back to an earlier model reuses one."""
+    runs = BomSyncRun.objects.filter(
+        project=project,
+        state=BomSyncRun.State.SUCCEEDED,
+        params__erpnext_url=erpnext_url,
+        params__assembly_item=assembly_item,
+    ).order_by("-finished_at")[:limit]
+    seen: dict[str, tuple[str, str, str]] = {}
+    for run in runs:
+        if run.bom_name:
+            fingerprint = (run.checkpoint or {}).get("content_fingerprint", "")
+            seen.setdefault(run.bom_name, (run.bom_name, run.bom_modified, fingerprint))
+    return tuple(seen.values())

@@ -1,11 +1,11 @@
-"""Background tasks of the BOM app (django-tasks). Thin: load ids, call a service."""
+"""Queue entries made before the job core named this task; it hands them to the one runner."""
 
 from django_tasks import task
 
-from . import services
+from jobs.runner import run_job
 
 
 @task()
 def run_bom_sync(*, run_id: str) -> dict:
-    """Run the BOM sync `run_id`; safe to run again (only a queued run is taken)."""
-    return services.bom_sync_run_execute(run_id=run_id)
+    """Run the BOM sync `run_id` (now a job); safe to run again."""
+    return run_job(run_id)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jobs.views import job_page
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from openaec.views import application_errors
 from projects.models import ROLE_RANK, ProjectRole
@@ -14,7 +15,6 @@ from projects.selectors import model_version_list, project_get_for_user
 from . import selectors, services
 from .forms import MappingRuleForm, SyncForm
 
-RUN_REFRESH_SECONDS = 2
 RULE_FIELDS = list(MappingRuleForm.base_fields)
 
 
@@ -207,18 +207,8 @@ def bom_sync_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET"])
 @application_errors
 def bom_run_view(request: HttpRequest, slug: str, run_id: str) -> HttpResponse:
-    project, role = project_get_for_user(slug=slug, user=request.user)
-    run = selectors.run_get(project=project, run_id=run_id)
-    return render(
-        request,
-        "bom/run_detail.html",
-        {
-            "project": project,
-            "run": run,
-            "can_write": _can_write(request.user, role),
-            "refresh_seconds": None if run.is_finished else RUN_REFRESH_SECONDS,
-        },
-    )
+    project, _ = project_get_for_user(slug=slug, user=request.user)
+    return job_page(request, selectors.run_get(project=project, run_id=run_id))
 
 
 @login_required

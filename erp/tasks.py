@@ -11,7 +11,7 @@ from . import services
 
 @task()
 def push_project_status(*, project_id: str) -> dict:
-    """Push a linked project's current BIM status to ERPNext; safe to run again."""
+    """Queue entries made before the job core (pushes are "erpnext_status_push" jobs now)."""
     return services.project_status_push_background(project_id=project_id)
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("projects.api.urls")),
     path("", include("erp.api.urls")),
     path("", include("bom.api.urls")),
+    path("", include("jobs.api.urls")),
 ]

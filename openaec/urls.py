@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("erp.urls")),
     path("", include("bom.urls")),
+    path("", include("jobs.urls")),
 ]

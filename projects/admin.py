@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from . import services
-from .models import Job, ModelVersion, Project, ProjectMember
+from .models import ModelVersion, Project, ProjectMember
 
 
 class ProjectMemberInline(admin.TabularInline):
@@ -92,26 +92,3 @@ class ModelVersionAdmin(admin.ModelAdmin):
             for version in queryset:
                 services.takeoff_job_enqueue(version=version, user=request.user)
         self.message_user(request, f"Queued {queryset.count()} takeoff job(s).", messages.SUCCESS)
-
-
-@admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "project", "model_version", "state", "progress", "created_at"]
-    list_filter = ["kind", "state"]
-    search_fields = ["id", "project__name", "project__slug"]
-    readonly_fields = [
-        "id", "kind", "project", "model_version", "created_by", "state", "progress", "phase",
-        "error", "result", "task_result_id", "attempts", "created_at", "started_at",
-        "finished_at",
-    ]  # fmt: skip
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .for_user(request.user)
-            .select_related("project", "model_version")
-        )
-
-    def has_add_permission(self, request):
-        return False

@@ -1,11 +1,9 @@
-"""BIM projects, their members, IFC model versions, takeoff results and background jobs."""
+"""BIM projects, their members, IFC model versions and takeoff results (jobs: see jobs/)."""
 
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
 
 
 class ProjectRole(models.TextChoices):
@@ -185,72 +183,3 @@ class TakeoffElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ifc_class} {self.global_id}"
-
-
-class JobQuerySet(models.QuerySet):
-    """Jobs of the projects a user may see."""
-
-    def for_user(self, user) -> "JobQuerySet":
-        """Jobs of projects visible to the user."""
-        return self.filter(project__in=Project.objects.for_user(user))
-
-
-class Job(models.Model):
-    """A background job (a takeoff) with its progress, as the API and the job page show it."""
-
-    class Kind(models.TextChoices):
-        TAKEOFF = "takeoff", "Quantity takeoff"
-
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
-    model_version = models.ForeignKey(
-        ModelVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="jobs"
-    )
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
-    phase = models.CharField(max_length=255, blank=True)
-    error = models.TextField(blank=True)
-    result = models.JSONField(null=True, blank=True)
-    task_result_id = models.CharField(max_length=64, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last sign of life from the worker running it."
-    )
-
-    objects = JobQuerySet.as_manager()
-
-    class Meta:
-        db_table = "jobs"
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_max_100"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.id} ({self.state})"
-
-    @property
-    def is_finished(self) -> bool:
-        """Succeeded or failed: nothing more will change."""
-        return self.state in {self.State.SUCCEEDED, self.State.FAILED}
-
-    @property
-    def is_stalled(self) -> bool:
-        """Running, but its worker has not written progress for JOB_STALL_SECONDS (it died)."""
-        last_sign = self.heartbeat_at or self.started_at
-        if self.state != self.State.RUNNING or last_sign is None:
-            return False
-        return (timezone.now() - last_sign).total_seconds() > settings.JOB_STALL_SECONDS

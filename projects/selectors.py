@@ -1,16 +1,15 @@
-"""Reads of projects, model versions, jobs and takeoff results. Selectors never write."""
+"""Reads of projects, model versions and takeoff results. Selectors never write."""
 
-import uuid
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from jobs.models import Job
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
 from openaec.parsers import whole_number
 
 from .models import (
     ROLE_RANK,
-    Job,
     ModelVersion,
     Project,
     ProjectMember,
@@ -18,6 +17,8 @@ from .models import (
     TakeoffElement,
 )
 from .takeoff_query import QUANTITIES, TakeoffQuery
+
+TAKEOFF = "takeoff"  # the job kind that works on a model version's rows
 
 # Projects and roles
 
@@ -88,14 +89,16 @@ def model_version_get(*, project: Project, number) -> ModelVersion:
 
 
 def model_version_latest_job(*, version: ModelVersion) -> Job | None:
-    """The newest job that worked on this version."""
-    return version.jobs.order_by("-created_at").first()
+    """The newest takeoff job of this version."""
+    return version.jobs.filter(kind=TAKEOFF).order_by("-created_at").first()
 
 
 def model_version_latest_jobs(*, versions: list[ModelVersion]) -> dict[int, Job]:
     """The newest job of each version, in one query (for lists)."""
     latest: dict[int, Job] = {}
-    jobs = Job.objects.filter(model_version__in=versions).order_by("model_version_id", "created_at")
+    jobs = Job.objects.filter(model_version__in=versions, kind=TAKEOFF).order_by(
+        "model_version_id", "created_at"
+    )
     for job in jobs.only("id", "model_version_id", "state", "progress"):
         latest[job.model_version_id] = job
     return latest
@@ -111,26 +114,6 @@ def model_version_ready(*, project: Project, number) -> ModelVersion:
             extra={"state": version.state},
         )
     return version
-
-
-# Jobs
-
-
-def job_get_for_user(*, job_id, user) -> Job:
-    """A job of a project the user may see."""
-    try:
-        job_uuid = uuid.UUID(str(job_id))
-    except ValueError:
-        raise NotFoundError("Job not found") from None
-    job = (
-        Job.objects.for_user(user)
-        .select_related("project", "model_version")
-        .filter(pk=job_uuid)
-        .first()
-    )
-    if job is None:
-        raise NotFoundError("Job not found")
-    return job
 
 
 # Takeoff results

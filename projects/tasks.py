@@ -1,11 +1,11 @@
-"""Background tasks of projects (django-tasks). Thin: load ids, call a service."""
+"""Queue entries made before the job core named this task; it hands them to the one runner."""
 
 from django_tasks import task
 
-from . import services
+from jobs.runner import run_job
 
 
 @task()
 def run_takeoff_job(*, job_id: str) -> dict:
-    """Run the takeoff job `job_id`; safe to run again (the service is idempotent)."""
-    return services.takeoff_job_run(job_id=job_id)
+    """Run the takeoff job `job_id`; safe to run again."""
+    return run_job(job_id)

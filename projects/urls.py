@@ -15,6 +15,4 @@ urlpatterns = [
         views.takeoff_diff_view,
         name="takeoff-diff",
     ),
-    path("jobs/<str:job_id>", views.job_detail_view, name="job-detail"),
-    path("jobs/<str:job_id>/retry", views.job_retry_view, name="job-retry"),
 ]

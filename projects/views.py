@@ -22,7 +22,6 @@ from .models import ROLE_RANK, ProjectRole
 from .takeoff_query import QUANTITIES, paginate, parse_diff_statuses, parse_takeoff_query
 from .uploads import declared_body_too_large, format_bytes, install_upload_handler
 
-JOB_REFRESH_SECONDS = 2
 QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
 
 
@@ -156,37 +155,6 @@ def _model_upload(request: HttpRequest, slug: str) -> HttpResponse:
         {"project": project, "form": form, "limit": format_bytes(settings.IFC_UPLOAD_MAX_BYTES)},
         status=status,
     )
-
-
-@login_required
-@require_http_methods(["GET"])
-@application_errors
-def job_detail_view(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = selectors.job_get_for_user(job_id=job_id, user=request.user)
-    role = selectors.project_role_for(user=request.user, project=job.project)
-    waiting = not (job.is_finished or job.is_stalled)
-    return render(
-        request,
-        "projects/job_detail.html",
-        {
-            "job": job,
-            "refresh_seconds": JOB_REFRESH_SECONDS if waiting else None,
-            "can_retry": _can(role, ProjectRole.EDITOR)
-            and (job.is_stalled or job.state == job.State.FAILED),
-        },
-    )
-
-
-@login_required
-@require_POST
-@application_errors
-def job_retry_view(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = selectors.job_get_for_user(job_id=job_id, user=request.user)
-    selectors.project_get_for_user(
-        slug=job.project.slug, user=request.user, min_role=ProjectRole.EDITOR
-    )
-    new_job = services.takeoff_job_retry(job=job, user=request.user)
-    return redirect("job-detail", job_id=new_job.pk)
 
 
 def _non_empty(params: QueryDict) -> QueryDict:

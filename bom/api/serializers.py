@@ -25,10 +25,15 @@ class RuleInputSerializer(serializers.Serializer):
     item_name = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     quantity = serializers.ChoiceField(choices=QUANTITY_KINDS, required=False)
     uom = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False)
-    waste_factor = serializers.DecimalField(max_digits=6, decimal_places=4, required=False)
-    unit_factor = serializers.DecimalField(max_digits=18, decimal_places=6, required=False)
+    # Numbers in the schema (coerce_to_string=False): "" and other text are a documented 400.
+    waste_factor = serializers.DecimalField(
+        max_digits=6, decimal_places=4, required=False, coerce_to_string=False
+    )
+    unit_factor = serializers.DecimalField(
+        max_digits=18, decimal_places=6, required=False, coerce_to_string=False
+    )
     rate = serializers.DecimalField(
-        max_digits=18, decimal_places=6, required=False, allow_null=True
+        max_digits=18, decimal_places=6, required=False, allow_null=True, coerce_to_string=False
     )
     priority = serializers.IntegerField(required=False)
 
@@ -65,6 +70,8 @@ class SyncInputSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(min_value=1)
     create_missing_items = serializers.BooleanField(required=False, default=False)
     submit = serializers.BooleanField(required=False, default=False)
+    convert_to_stock_uom = serializers.BooleanField(required=False, default=False)
+    price_list = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     assembly_item = serializers.CharField(
         max_length=MAX_NAME_LENGTH, required=False, allow_blank=True
     )
@@ -123,6 +130,7 @@ class RunDetailOutputSerializer(RunOutputSerializer):
     unmapped_lines = serializers.JSONField(source="plan.unmapped", default=list)
     rounding = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
+    alerts = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
 
     def get_rounding(self, run) -> list:
@@ -130,6 +138,9 @@ class RunDetailOutputSerializer(RunOutputSerializer):
 
     def get_warnings(self, run) -> list:
         return run.checkpoint.get("warnings", [])
+
+    def get_alerts(self, run) -> list[str]:
+        return run.checkpoint.get("alerts", [])
 
     def get_history(self, run) -> list:
         return run.checkpoint.get("history", [])

@@ -170,6 +170,10 @@ class BomPreviewApi(APIView):
         diff = serializers.DictField()
         would_write = serializers.CharField()
         http_requests = serializers.IntegerField()
+        rm_cost_as_per = serializers.CharField()
+        price_list = serializers.CharField(allow_null=True)
+        total_cost = serializers.FloatField()
+        alerts = serializers.ListField(child=serializers.CharField())
 
     @extend_schema(
         request=SyncInputSerializer,

@@ -9,8 +9,9 @@ from .rules import (
 from .sync import (
     bom_preview,
     bom_suggestions,
+    bom_sync_handle,
+    bom_sync_may_resume,
     bom_sync_resume,
-    bom_sync_run_execute,
     bom_sync_start,
     require_sync_role,
 )
@@ -18,8 +19,9 @@ from .sync import (
 __all__ = [
     "bom_preview",
     "bom_suggestions",
+    "bom_sync_handle",
+    "bom_sync_may_resume",
     "bom_sync_resume",
-    "bom_sync_run_execute",
     "bom_sync_start",
     "clean_rule_fields",
     "mapping_rule_create",

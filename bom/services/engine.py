@@ -15,8 +15,7 @@ with exactly our content is taken as ours instead of being written twice.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,18 +23,32 @@ from integrations.erpnext.client import INSERT_MANY_LIMIT
 from integrations.erpnext.errors import (
     ErpnextConflict,
     ErpnextNetworkError,
+    ErpnextPermissionError,
     ErpnextValidationError,
 )
 from openaec.exceptions import ApplicationError
 
-from ..constants import DEFAULT_RM_COST_AS_PER, QTY_DECIMALS
-from ..erpnext import BomGateway
-from ..mapping import BomLine, Row, bom_rows, diff_rows, fingerprint
-from ..models import BomSyncRun
+from ..constants import (
+    DEFAULT_ITEM_GROUP,
+    DEFAULT_PRICE_LIST,
+    DEFAULT_RM_COST_AS_PER,
+    ERPNEXT_WHOLE_NUMBER_UOMS,
+    PRICE_LIST_COSTING,
+    QTY_DECIMALS,
+    Outcome,
+)
+from ..content import by_name as _by_name
+from ..content import content_fingerprint, current_bom, rounding_notes, row_errors, same_content
+from ..erpnext import BomGateway, UnknownCompanyError
+from ..mapping import BomLine, Row, diff_rows, fingerprint
+from ..rows import RATE_DECIMALS, RatePlan, UomFacts, place_lines, plan_rates, total_cost
 
-Outcome = BomSyncRun.Outcome
 ASSEMBLY_UOM = "Nos"
-_ROW_NUMBER = re.compile(r"\brow\s*#?\s*(\d+)", re.IGNORECASE)
+UOM_UNREADABLE = (
+    "Your ERPNext user may not read UOM (that needs Item Manager, Stock Manager or Stock User): "
+    "the UOMs are taken from the Items' conversion tables, and Box, Nos, Pair, Set and Unit are "
+    "taken as whole-number UOMs, as ERPNext ships them."
+)
 
 
 class Recorder(Protocol):
@@ -85,6 +98,8 @@ class Target:
     erpnext_project: str = ""
     submit: bool = False
     create_missing_items: bool = False
+    convert_to_stock_uom: bool = False
+    price_list: str = DEFAULT_PRICE_LIST
 
     def input_fingerprint(self) -> str:
         """Equal for equal inputs: the unchanged re-sync is decided on it."""
@@ -95,6 +110,8 @@ class Target:
                 "currency": self.currency,
                 "project": self.erpnext_project,
                 "submit": self.submit,
+                "convert": self.convert_to_stock_uom,
+                "price_list": self.price_list,
                 "lines": [
                     [line.item_code, line.uom, round(line.qty, 6), line.rate] for line in self.lines
                 ],
@@ -113,20 +130,24 @@ class Previous:
     company: str = ""
     currency: str = ""
     rounding: list[dict] = field(default_factory=list)
+    # (BOM name, modified, content fingerprint) of the BOMs earlier successful syncs made.
+    earlier: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
 class Inspection:
     """What ERPNext has for the target: Items, UOMs, rounded rows and what stops a sync."""
 
-    items: dict[str, dict[str, Any]]  # by item code, case-folded
-    uoms: dict[str, tuple[str, bool]]  # case-folded -> (ERPNext name, must_be_whole_number)
+    items: dict[str, dict[str, Any]]  # by item code, case-folded, each with its "uoms"
+    uoms: UomFacts
     rows: list[Row]
     zero: list[BomLine]
     missing_items: list[str]
     assembly_exists: bool
     errors: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rates: RatePlan = field(default_factory=lambda: RatePlan(DEFAULT_RM_COST_AS_PER))
+    alerts: list[str] = field(default_factory=list)  # what ERPNext will alert, as we foresee it
 
     def item_name(self, code: str) -> str:
         """The ERPNext name an Item link takes (the item code, unless a naming series)."""
@@ -134,8 +155,11 @@ class Inspection:
         return str(item.get("name") or code) if item else code
 
     def uom_name(self, uom: str) -> str:
-        found = self.uoms.get(uom.casefold())
-        return found[0] if found else uom
+        return self.uoms.name(uom)
+
+    def total_cost(self) -> float:
+        """The BOM's raw-material cost as ERPNext will compute it."""
+        return total_cost(self.rows, self.rates.rates)
 
 
 @dataclass
@@ -151,6 +175,7 @@ class Result:
     currency: str = ""
     rounding: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # ERPNext's alerts on our successful writes
 
 
 class BomSync:
@@ -172,6 +197,7 @@ class BomSync:
         self.recorder = recorder or NullRecorder()
         self.company = target.company or self.state.get("company", "")
         self.currency = target.currency or self.state.get("currency", "")
+        self.conversion_rate = float(self.state.get("conversion_rate") or 0)
         self.item_errors: list[dict] = []
 
     # ------------------------------------------------------------------ the sync
@@ -201,44 +227,83 @@ class BomSync:
         assembly_existed = inspection.assembly_exists
         if inspection.missing_items or not inspection.assembly_exists:
             self._create_items(inspection)
+        self._write_prices(inspection)
         self.recorder.progress(75, "Writing the BOM")
         if boms is None:
             boms = self.gw.boms_for_item(self.target.assembly_item) if assembly_existed else []
         result = self._write_bom(inspection, boms)
         result.rounding = rounding_notes(inspection.rows)
         result.warnings = inspection.warnings
+        result.alerts = list(dict.fromkeys(self.gw.alerts))
         self.recorder.progress(100, "Done")
         return result
 
     def inspect(self) -> Inspection:
-        """Read the Items and UOMs the target needs; round; list what stops a sync."""
+        """Read the Items, UOMs and prices the target needs; convert and round the rows; list
+        what stops a sync."""
         target = self.target
         codes = [line.item_code for line in target.lines]
         found = self.gw.items_by_code([*codes, target.assembly_item])
         items = {code.casefold(): row for code, row in found.items()}
         assembly_exists = target.assembly_item.casefold() in items
         uom_names = {line.uom for line in target.lines}
-        uom_names |= {
-            str(items[c.casefold()].get("stock_uom") or "") for c in codes if c.casefold() in items
-        }
+        uom_names |= {str(item.get("stock_uom") or "") for item in items.values()}
         if not assembly_exists:
             uom_names.add(ASSEMBLY_UOM)
-        uoms = {
-            name.casefold(): (name, whole)
-            for name, whole in self.gw.uoms(n for n in uom_names if n).items()
-        }
-        whole = [name for name, is_whole in uoms.values() if is_whole]
-        rows, zero = bom_rows(target.lines, whole)
+        flags = self.gw.uoms(n for n in uom_names if n)
+        warnings = []
+        if flags is None:
+            uoms = UomFacts(
+                whole=frozenset(u.casefold() for u in ERPNEXT_WHOLE_NUMBER_UOMS),
+                existing=None,
+                readable=False,
+            )
+            warnings.append(UOM_UNREADABLE)
+        else:
+            uoms = UomFacts(
+                whole=frozenset(n.casefold() for n, whole in flags.items() if whole),
+                existing={n.casefold(): n for n in flags},
+            )
+        placed = place_lines(target.lines, items, uoms, convert=target.convert_to_stock_uom)
         inspection = Inspection(
             items=items,
             uoms=uoms,
-            rows=rows,
-            zero=zero,
+            rows=placed.rows,
+            zero=placed.zero,
             missing_items=[],
             assembly_exists=assembly_exists,
+            errors=placed.errors,
+            warnings=[*warnings, *placed.warnings],
         )
         self._check(inspection)
+        self._plan_rates(inspection)
         return inspection
+
+    def _plan_rates(self, insp: Inspection) -> None:
+        prices = None
+        if any(row.rate is not None for row in insp.rows):
+            existing = [r.item_code for r in insp.rows if r.item_code.casefold() in insp.items]
+            try:
+                prices = self.gw.item_prices(existing, self.target.price_list)
+            except ErpnextPermissionError:
+                insp.errors.append(
+                    {
+                        "item_code": None,
+                        "error": "Mapping rules set rates; they reach ERPNext as Item Prices on "
+                        f"{self.target.price_list}, and your ERPNext user may not read or write "
+                        "Item Price (that needs the Purchase Master Manager or Sales Master "
+                        "Manager role). Ask for one of these roles, or remove the rates from "
+                        "the rules to cost the BOM at ERPNext's valuation rates.",
+                    }
+                )
+                return
+        insp.rates, insp.alerts = plan_rates(
+            insp.rows,
+            insp.items,
+            price_list=self.target.price_list,
+            prices=prices,
+            valuation_costing=DEFAULT_RM_COST_AS_PER,
+        )
 
     def _check(self, insp: Inspection) -> None:
         target, errors = self.target, insp.errors
@@ -256,7 +321,7 @@ class BomSync:
         seen: set[str] = set()
         for row in insp.rows:
             key = row.item_code.casefold()
-            if row.uom.casefold() not in insp.uoms:
+            if insp.uoms.readable and not insp.uoms.exists(row.uom, insp.items):
                 errors.append(
                     {
                         "item_code": row.item_code,
@@ -267,7 +332,16 @@ class BomSync:
             if item is None:
                 if key not in seen:
                     insp.missing_items.append(row.item_code)
-                    if not target.create_missing_items:
+                    if target.create_missing_items and not insp.uoms.readable:
+                        errors.append(
+                            {
+                                "item_code": row.item_code,
+                                "error": f"Creating Item {row.item_code} needs the Item Manager "
+                                "role on Item in ERPNext (your ERPNext user may not even read "
+                                "UOM).",
+                            }
+                        )
+                    elif not target.create_missing_items:
                         errors.append(
                             {
                                 "item_code": row.item_code,
@@ -282,17 +356,19 @@ class BomSync:
                         "error": f"Item {row.item_code} is disabled in ERPNext.",
                     }
                 )
-            elif (
-                str(item.get("stock_uom") or "").casefold() != row.uom.casefold()
-                and key not in seen
-            ):
+            elif row.conversion_factor != 1 and not row.converted_from:
                 stock_uom = str(item.get("stock_uom") or "")
                 insp.warnings.append(
-                    f"{row.item_code}: the BOM row is in {row.uom}, the Item's stock UOM is "
-                    f"{stock_uom}; ERPNext converts with the Item's UOM conversion factor."
+                    f"{row.item_code}: {row.qty:g} {row.uom} is sent with the Item's conversion "
+                    f"factor {row.conversion_factor:g}: "
+                    f"{round(row.qty * row.conversion_factor, QTY_DECIMALS):g} {stock_uom}."
                 )
             seen.add(key)
-        if not insp.assembly_exists and ASSEMBLY_UOM.casefold() not in insp.uoms:
+        if (
+            not insp.assembly_exists
+            and insp.uoms.readable
+            and not insp.uoms.exists(ASSEMBLY_UOM, insp.items)
+        ):
             errors.append(
                 {
                     "item_code": target.assembly_item,
@@ -304,9 +380,20 @@ class BomSync:
     def _resolve_company(self) -> None:
         if self.company and self.currency:
             return
-        company, currency = self.gw.company(self.company or None)
-        self.company, self.currency = company, self.currency or currency
-        self.state.update(company=self.company, currency=self.currency)
+        company, company_currency = self.gw.company(self.company or None)
+        self.company, self.currency = company, self.currency or company_currency
+        if self.currency.casefold() != company_currency.casefold() and company_currency:
+            # ERPNext saves a BOM it cannot convert with conversion_rate 0 (every base cost 0).
+            self.conversion_rate = self.gw.exchange_rate(self.currency, company_currency)
+            if self.conversion_rate <= 0:
+                raise ApplicationError(
+                    f"ERPNext has no exchange rate from {self.currency} to {company_currency}, "
+                    f"the currency of {company}: add a Currency Exchange in ERPNext, or sync "
+                    f"in {company_currency}."
+                )
+        self.state.update(
+            company=self.company, currency=self.currency, conversion_rate=self.conversion_rate
+        )
         self.recorder.checkpoint(self.state)
 
     # ------------------------------------------------------------------ Items
@@ -320,7 +407,8 @@ class BomSync:
                     "doctype": "Item",
                     "item_code": target.assembly_item,
                     "item_name": target.assembly_item_name,
-                    "item_group": target.item_group,
+                    # The finished good is no raw material: not in the group given for those.
+                    "item_group": DEFAULT_ITEM_GROUP,
                     "stock_uom": insp.uom_name(ASSEMBLY_UOM),
                     "is_stock_item": 0,
                     "description": f"Assembly of the BIM project {target.assembly_item_name}",
@@ -397,9 +485,40 @@ class BomSync:
 
     def _made_items(self, codes: Sequence[str], names: Sequence[str], insp: Inspection) -> None:
         for code, name in zip(codes, names, strict=False):
-            insp.items[code.casefold()] = {"name": name, "item_code": code}
+            row = next((r for r in insp.rows if r.item_code == code), None)
+            uoms = {row.uom.casefold(): (row.uom, 1.0)} if row else {}
+            insp.items[code.casefold()] = {"name": name, "item_code": code, "uoms": uoms}
             self.recorder.document("Item", name, "created")
         insp.missing_items = [c for c in insp.missing_items if c.casefold() not in insp.items]
+
+    # ------------------------------------------------------------------ prices
+
+    def _write_prices(self, insp: Inspection) -> None:
+        """Put the rules' rates on the price list the BOM is costed from."""
+        plan = insp.rates
+        docs = plan.prices_to_insert
+        if docs:
+            self.recorder.progress(72, f"Writing {len(docs)} Item Prices on {plan.price_list}")
+            try:
+                self.gw.insert_many(docs)
+            except ErpnextNetworkError:
+                # Written with only the answer lost? Look before resending.
+                have = {
+                    (str(p["item_code"]).casefold(), str(p.get("uom") or "").casefold())
+                    for p in self.gw.item_prices([d["item_code"] for d in docs], plan.price_list)
+                }
+                rest = [
+                    d for d in docs if (d["item_code"].casefold(), d["uom"].casefold()) not in have
+                ]
+                if rest:
+                    self.gw.insert_many(rest)
+            for doc in docs:
+                self.recorder.document(
+                    "Item Price", f"{doc['item_code']} ({doc['uom']})", "created"
+                )
+        for name, rate in plan.prices_to_update:
+            self.gw.update_price(name, rate)
+            self.recorder.document("Item Price", name, "updated")
 
     # ------------------------------------------------------------------ the BOM
 
@@ -413,18 +532,23 @@ class BomSync:
             "quantity": 1,
             "is_active": 1,
             "is_default": 1,
-            "rm_cost_as_per": DEFAULT_RM_COST_AS_PER,
+            "rm_cost_as_per": insp.rates.rm_cost_as_per,
             "docstatus": 1 if target.submit else 0,
             "items": [
                 {
                     "item_code": insp.item_name(row.item_code),
                     "qty": row.qty,
                     "uom": insp.uom_name(row.uom),
-                    **({"rate": row.rate} if row.rate is not None else {}),
+                    "conversion_factor": row.conversion_factor,
+                    **({"rate": round(row.rate, RATE_DECIMALS)} if row.rate is not None else {}),
                 }
                 for row in insp.rows
             ],
         }
+        if insp.rates.rm_cost_as_per == PRICE_LIST_COSTING:
+            doc["buying_price_list"] = insp.rates.price_list
+        if self.conversion_rate:
+            doc["conversion_rate"] = self.conversion_rate
         if target.erpnext_project:
             doc["project"] = target.erpnext_project
         return doc
@@ -464,8 +588,14 @@ class BomSync:
             None,
         )
         previous = _by_name(boms, self.previous.bom_name) if self.previous else None
+        # An earlier model synced again: a BOM an earlier sync made may hold this content.
+        earlier = [
+            row
+            for name, modified, _ in (self.previous.earlier if self.previous else ())
+            if (row := _by_name(boms, name)) and str(row.get("modified")) == modified
+        ]
         out: list[dict] = []
-        for row in [*new_since, default, previous]:
+        for row in [*new_since, default, previous, *earlier]:
             if row is not None and row not in out:
                 out.append(row)
         return out
@@ -473,13 +603,12 @@ class BomSync:
     def _known_content(self, row: dict, content: str) -> bool | None:
         """Whether our last BOM, untouched since, holds this content; None if not ours."""
         prev = self.previous
-        if (
-            prev
-            and prev.content_fingerprint
-            and row["name"] == prev.bom_name
-            and str(row.get("modified")) == prev.bom_modified
-        ):
-            return prev.content_fingerprint == content
+        if prev is None:
+            return None
+        ours = [(prev.bom_name, prev.bom_modified, prev.content_fingerprint), *prev.earlier]
+        for name, modified, fingerprint_ in ours:
+            if fingerprint_ and row["name"] == name and str(row.get("modified")) == modified:
+                return fingerprint_ == content
         return None
 
     def _adopt(self, row: dict, content: str, *, created: bool) -> Result:
@@ -528,21 +657,34 @@ class BomSync:
         except ErpnextNetworkError:
             # The POST may have reached ERPNext: a BOM that is new since and holds our content
             # is ours. Only when there is none is the insert sent again.
-            for row in reversed(self.gw.boms_for_item(self.target.assembly_item)):
-                if row["name"] not in known and same_content(self.gw.bom(row["name"]), payload):
-                    self.recorder.document("BOM", row["name"], "created")
-                    return self._result(Outcome.CREATED, row, content)
-            saved = self._insert_bom_once_more(payload)
+            found = self._new_bom_with(payload, known)
+            if found is not None:
+                self.recorder.document("BOM", found["name"], "created")
+                return self._result(Outcome.CREATED, found, content)
+            saved = self._insert_bom_once_more(payload, known)
         except ErpnextValidationError as exc:
             raise LineErrors(row_errors(exc, payload)) from exc
         self.recorder.document("BOM", str(saved["name"]), "created")
         return self._result(Outcome.CREATED, saved, content)
 
-    def _insert_bom_once_more(self, payload: dict) -> dict:
+    def _insert_bom_once_more(self, payload: dict, known: list[str]) -> dict:
         try:
             return self.gw.insert_doc("BOM", payload)
         except ErpnextValidationError as exc:
             raise LineErrors(row_errors(exc, payload)) from exc
+        except ErpnextConflict:
+            # The first POST, still running in ERPNext when we stopped waiting, has finished
+            # meanwhile and took the name: its BOM is ours.
+            found = self._new_bom_with(payload, known)
+            if found is None:
+                raise
+            return found
+
+    def _new_bom_with(self, payload: dict, known: list[str]) -> dict | None:
+        for row in reversed(self.gw.boms_for_item(self.target.assembly_item)):
+            if row["name"] not in known and same_content(self.gw.bom(row["name"]), payload):
+                return row
+        return None
 
     # ------------------------------------------------------------------ helpers
 
@@ -570,11 +712,13 @@ class BomSync:
         if not insp.errors:
             try:
                 self._resolve_company()
-            except ApplicationError as exc:  # several companies: the preview says so
+            except UnknownCompanyError:
+                raise  # a 400 naming the company
+            except ApplicationError as exc:  # several companies, no exchange rate: said so
                 insp.errors.append({"item_code": None, "error": exc.message})
         payload = self.bom_payload(insp)
         boms = self.gw.boms_for_item(self.target.assembly_item) if insp.assembly_exists else []
-        current = _current_bom(boms)
+        current = current_bom(boms)
         current_doc = self.gw.bom(current["name"]) if current else None
         diff = diff_rows(payload["items"], current_doc.get("items", []) if current_doc else [])
         return {
@@ -588,14 +732,6 @@ class BomSync:
         }
 
 
-def _current_bom(boms: list[dict]) -> dict | None:
-    """The BOM that is default now (submitted), else the newest active draft."""
-    for row in reversed(boms):
-        if int(row.get("docstatus") or 0) == 1 and row.get("is_default") and row.get("is_active"):
-            return row
-    return next((b for b in reversed(boms) if b.get("is_active")), None)
-
-
 def _would_write(target: Target, insp: Inspection, current: dict | None, payload: dict) -> str:
     if insp.errors:
         return "nothing (fix the errors first)"
@@ -607,58 +743,3 @@ def _would_write(target: Target, insp: Inspection, current: dict | None, payload
             return "make the BOM default"
         return "nothing: the BOM in ERPNext is up to date"
     return "a new BOM" + (" (submitted)" if target.submit else " (draft)")
-
-
-def same_content(doc: dict, payload: dict) -> bool:
-    """Whether a BOM from ERPNext holds what the payload would write (rates aside: ERPNext
-    sets the rate of stock items itself from rm_cost_as_per)."""
-    if int(doc.get("docstatus") or 0) == 2 or not doc.get("is_active"):
-        return False
-    for key in ("item", "company", "currency"):
-        if str(doc.get(key) or "").casefold() != str(payload.get(key) or "").casefold():
-            return False
-    if str(doc.get("project") or "") != str(payload.get("project") or ""):
-        return False
-    if round(float(doc.get("quantity") or 0), QTY_DECIMALS) != float(payload["quantity"]):
-        return False
-    return diff_rows(payload["items"], doc.get("items") or []).is_empty
-
-
-def content_fingerprint(payload: dict) -> str:
-    """Fingerprint of a BOM's content as same_content() compares it."""
-    return fingerprint(
-        {
-            "header": [payload.get(k) or "" for k in ("item", "company", "currency", "project")],
-            "rows": sorted(
-                [r["item_code"], r["uom"], round(float(r["qty"]), QTY_DECIMALS)]
-                for r in payload["items"]
-            ),
-        }
-    )
-
-
-def row_errors(exc: ErpnextValidationError, payload: dict) -> list[dict]:
-    """ERPNext's refusal of a BOM, per item: "Row 3: ..." names the third row's item."""
-    rows = payload["items"]
-    message = exc.message or str(exc)
-    match = _ROW_NUMBER.search(message)
-    if match and 1 <= int(match.group(1)) <= len(rows):
-        row = rows[int(match.group(1)) - 1]
-        return [{"item_code": row["item_code"], "row": int(match.group(1)), "error": message}]
-    named = [r["item_code"] for r in rows if r["item_code"] and r["item_code"] in message]
-    if named:
-        return [{"item_code": code, "error": message} for code in dict.fromkeys(named)]
-    return [{"item_code": None, "error": message}]
-
-
-def rounding_notes(rows: Iterable[Row]) -> list[dict]:
-    """Rows rounded up to a whole number for their UOM."""
-    return [
-        {"item_code": r.item_code, "uom": r.uom, "qty": r.qty, "raw_qty": round(r.raw_qty, 6)}
-        for r in rows
-        if r.rounded_up
-    ]
-
-
-def _by_name(rows: list[dict], name: str | None) -> dict | None:
-    return next((row for row in rows if name and row.get("name") == name), None)

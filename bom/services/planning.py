@@ -6,7 +6,12 @@ from openaec.exceptions import ApplicationError
 from projects.models import ModelVersion, Project
 
 from .. import selectors, validators
-from ..constants import ASSEMBLY_ITEM_PREFIX, DEFAULT_ITEM_GROUP, MAX_NAME_LENGTH
+from ..constants import (
+    ASSEMBLY_ITEM_PREFIX,
+    DEFAULT_ITEM_GROUP,
+    DEFAULT_PRICE_LIST,
+    MAX_NAME_LENGTH,
+)
 from ..links import ProjectLink
 from ..mapping import BomLine, MappingResult, Source, map_lines
 from .engine import Target
@@ -14,6 +19,8 @@ from .engine import Target
 OPTION_FIELDS = (
     "create_missing_items",
     "submit",
+    "convert_to_stock_uom",
+    "price_list",
     "assembly_item",
     "item_group",
     "company",
@@ -29,7 +36,7 @@ def clean_options(data: dict) -> dict:
         raise ApplicationError(f"Unknown option(s): {', '.join(unknown)}.")
     errors: dict[str, list[str]] = {}
     options: dict = {}
-    for name in ("create_missing_items", "submit"):
+    for name in ("create_missing_items", "submit", "convert_to_stock_uom"):
         raw = data.get(name, False)
         key = raw.strip().lower() if isinstance(raw, str) else raw
         if not isinstance(key, bool | str) or key not in _BOOLEAN:
@@ -41,6 +48,7 @@ def clean_options(data: dict) -> dict:
         "item_group": "Item group",
         "company": "Company",
         "currency": "Currency",
+        "price_list": "Price list",
     }
     for name, label in labels.items():
         try:
@@ -85,6 +93,7 @@ def plan_as_json(result: MappingResult) -> dict:
                         "quantity": source.quantity,
                         "base_qty": source.base,
                         "qty": source.qty,
+                        "si_qty": source.si_qty,
                     }
                     for source in line.sources
                 ],
@@ -120,6 +129,7 @@ def lines_from_plan(plan: dict) -> tuple[BomLine, ...]:
                     quantity=s["quantity"],
                     base=s["base_qty"],
                     qty=s["qty"],
+                    si_qty=s.get("si_qty"),
                 )
                 for s in line.get("sources", [])
             ],
@@ -142,4 +152,6 @@ def target_for(
         erpnext_project=link.erpnext_project if link else "",
         submit=bool(options.get("submit")),
         create_missing_items=bool(options.get("create_missing_items")),
+        convert_to_stock_uom=bool(options.get("convert_to_stock_uom")),
+        price_list=options.get("price_list") or DEFAULT_PRICE_LIST,
     )

@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db import transaction
 
+from erp.services.clients import ErpnextContext
 from integrations.erpnext.errors import ErpnextError
+from jobs.runner import JobContext, JobFailed, jobs_fail_stalled
+from jobs.services import JobLockedError, job_enqueue, job_requeue
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError
 from projects.models import ROLE_RANK, Project, ProjectRole
 from projects.selectors import model_version_ready, project_role_for
 
 from .. import selectors
-from ..constants import STALE_RUN_SECONDS, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
+from ..constants import BOM_SYNC, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
 from ..erpnext import BomGateway
-from ..links import client_for, project_link
+from ..links import context_for, project_link
 from ..mapping import Line, suggest_items
 from ..models import BomSyncRun
 from . import failures, planning
 from .engine import BomSync, LineErrors, Previous, rounding_notes
 
 logger = logging.getLogger(__name__)
-PROGRESS_FIELDS = (
-    "progress",
-    "phase",
-    "documents",
-    "checkpoint",
-    "http_requests",
-    "reads",
-    "writes",
-)
 
 
 def require_sync_role(*, user, project: Project) -> None:
@@ -46,7 +37,11 @@ def require_sync_role(*, user, project: Project) -> None:
 def _previous(run: BomSyncRun | None) -> Previous | None:
     if run is None:
         return None
+    earlier = selectors.runs_earlier_boms(
+        project=run.project, erpnext_url=run.erpnext_url, assembly_item=run.assembly_item
+    )
     return Previous(
+        earlier=earlier,
         fingerprint=run.fingerprint,
         bom_name=run.bom_name,
         bom_modified=run.bom_modified,
@@ -78,25 +73,26 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
     target = planning.target_for(
         project=project, options=options, link=link, lines=tuple(mapping.lines)
     )
-    client, site_url = client_for(user=user, link=link)
+    context = context_for(user=user, link=link)
+    site_url = context.site_url
     previous = _previous(
         selectors.run_last_succeeded(
             project=project, erpnext_url=site_url, assembly_item=target.assembly_item
         )
     )
-    gateway = BomGateway(client)
-    with client:
+    gateway = BomGateway(context.client)
+    with context.client:
         engine = BomSync(gateway, target, checkpoint=_seed_checkpoint(target, previous))
         try:
             found = engine.preview()
         except ErpnextError as exc:
-            raise failures.as_application_error(exc, site_url=site_url) from exc
+            raise failures.as_application_error(exc, context=context) from exc
     return _preview_body(version, target, mapping, found, site_url, gateway)
 
 
 def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[str, Any]:
     insp, current = found["inspection"], found["current_bom"]
-    sources = {(line.item_code, line.uom): line.sources for line in mapping.lines}
+    rates = insp.rates
     unmapped = planning.plan_as_json(mapping)["unmapped"]
     unmapped += [
         {
@@ -125,7 +121,12 @@ def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[st
                 "qty": row.qty,
                 "raw_qty": round(row.raw_qty, 6),
                 "rounded_up": row.rounded_up,
-                "rate": row.rate,
+                "rate": rates.rates.get((row.item_code, row.uom), row.rate),
+                "rule_rate": row.rate,
+                "rate_source": rates.sources.get((row.item_code, row.uom), ""),
+                "conversion_factor": row.conversion_factor,
+                "stock_qty": round(row.qty * row.conversion_factor, 6),
+                "converted_from": row.converted_from or None,
                 "item_exists": row.item_code.casefold() in insp.items,
                 "sources": [
                     {
@@ -135,11 +136,15 @@ def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[st
                         "base_qty": s.base,
                         "qty": s.qty,
                     }
-                    for s in sources.get((row.item_code, row.uom), [])
+                    for s in _sources(mapping, row)
                 ],
             }
             for row in insp.rows
         ],
+        "rm_cost_as_per": rates.rm_cost_as_per,
+        "price_list": rates.price_list or None,
+        "total_cost": insp.total_cost(),
+        "alerts": insp.alerts,
         "unmapped": unmapped,
         "rounding": rounding_notes(insp.rows),
         "items_to_create": (
@@ -164,18 +169,29 @@ def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[st
     }
 
 
+def _sources(mapping, row) -> list:
+    """The takeoff lines behind a row (in the rule's UOM when we converted it)."""
+    uom = row.converted_from or row.uom
+    return [
+        source
+        for line in mapping.lines
+        if line.item_code == row.item_code and line.uom in (uom, row.uom)
+        for source in line.sources
+    ]
+
+
 def bom_suggestions(*, project: Project, user, model_version) -> dict[str, Any]:
     """For each line no rule maps: ERPNext Items whose code or name shares words with it."""
     require_sync_role(user=user, project=project)
     version = model_version_ready(project=project, number=model_version)
     mapping = planning.mapping_for(project=project, version=version)
-    client, site_url = client_for(user=user, link=project_link(project=project))
-    gateway = BomGateway(client)
-    with client:
+    context = context_for(user=user, link=project_link(project=project))
+    gateway = BomGateway(context.client)
+    with context.client:
         try:
             items = gateway.items_for_suggestions(SUGGESTION_ITEM_LIMIT)
         except ErpnextError as exc:
-            raise failures.as_application_error(exc, site_url=site_url) from exc
+            raise failures.as_application_error(exc, context=context) from exc
     lines = []
     for item in mapping.unmapped:
         line = Line(**item.key, **item.quantities, element_count=item.element_count)
@@ -205,8 +221,9 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
     options = planning.clean_options(options)
     version = model_version_ready(project=project, number=model_version)
     link = project_link(project=project)
-    client, site_url = client_for(user=user, link=link)  # fails now, not in the worker
-    client.close()
+    context = context_for(user=user, link=link)  # fails now, not in the worker
+    context.client.close()
+    site_url = context.site_url
     mapping = planning.mapping_for(project=project, version=version)
     if not mapping.lines:
         raise ApplicationError(
@@ -222,40 +239,43 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
         )
     )
     with transaction.atomic():
-        _expire_stale_runs(project=project)
+        jobs_fail_stalled(queryset=BomSyncRun.objects.filter(project=project))
         try:
-            with transaction.atomic():
-                run = BomSyncRun.objects.create(
-                    project=project,
-                    model_version=version,
-                    model_version_number=version.number,
-                    user=user,
-                    username=user.get_username(),
-                    options=options,
-                    erpnext_url=site_url,
-                    erpnext_project=target.erpnext_project,
-                    assembly_item=target.assembly_item,
-                    plan=planning.plan_as_json(mapping),
-                    fingerprint=target.input_fingerprint(),
-                    checkpoint=_seed_checkpoint(target, previous),
-                    phase="Queued",
-                )
-        except IntegrityError:
+            job = job_enqueue(
+                kind=BOM_SYNC,
+                project=project,
+                user=user,
+                model_version=version,
+                params={
+                    "model_version": version.number,
+                    "options": options,
+                    "erpnext_url": site_url,
+                    "erpnext_project": target.erpnext_project,
+                    "assembly_item": target.assembly_item,
+                    "plan": planning.plan_as_json(mapping),
+                    "fingerprint": target.input_fingerprint(),
+                },
+                checkpoint=_seed_checkpoint(target, previous),
+                lock_key=_lock_key(project),
+                phase="Queued",
+            )
+        except JobLockedError:
             raise _already_active(project) from None
-        _enqueue_on_commit(run)
-    return run
+    return BomSyncRun.objects.select_related("project").get(pk=job.pk)
 
 
 def bom_sync_resume(*, run: BomSyncRun, user) -> BomSyncRun:
-    """Queue a failed run again; it takes up where it stopped (nothing is written twice)."""
+    """Queue a failed (or stalled) run again; it takes up where it stopped (nothing is written
+    twice). Of several simultaneous resumes one wins, the others get 409."""
     require_sync_role(user=user, project=run.project)
+    jobs_fail_stalled(queryset=BomSyncRun.objects.filter(pk=run.pk))
+    run.refresh_from_db()
     if run.state != BomSyncRun.State.FAILED:
         raise ConflictError(
             f"Only a failed run can be resumed; this one is {run.state}.",
             extra={"state": run.state},
         )
-    client, _ = _checked_client(run=run, user=user)  # refuses another site now
-    client.close()
+    _checked_context(run=run, user=user).client.close()  # refuses another site now
     history = [
         *run.checkpoint.get("history", []),
         {
@@ -266,28 +286,26 @@ def bom_sync_resume(*, run: BomSyncRun, user) -> BomSyncRun:
         },
     ]
     with transaction.atomic():
-        _expire_stale_runs(project=run.project)
+        jobs_fail_stalled(queryset=BomSyncRun.objects.filter(project=run.project))
         try:
-            with transaction.atomic():
-                updated = BomSyncRun.objects.filter(
-                    pk=run.pk, state=BomSyncRun.State.FAILED
-                ).update(
-                    state=BomSyncRun.State.QUEUED,
-                    resumed_by=user,
-                    error="",
-                    line_errors=[],
-                    progress=0,
-                    phase="Queued again",
-                    finished_at=None,
-                    checkpoint={**run.checkpoint, "history": history},
-                )
-        except IntegrityError:
+            job_requeue(job=run, user=user, checkpoint={**run.checkpoint, "history": history})
+        except JobLockedError:
             raise _already_active(run.project) from None
-        if not updated:
-            raise ConflictError("The run changed meanwhile; reload it.")
-        _enqueue_on_commit(run)
     run.refresh_from_db()
     return run
+
+
+def bom_sync_may_resume(*, job, user) -> bool:
+    """Editors and admins of the project who are not global viewers."""
+    try:
+        require_sync_role(user=user, project=job.project)
+    except AccessDeniedError:
+        return False
+    return True
+
+
+def _lock_key(project: Project) -> str:
+    return f"{BOM_SYNC}:{project.pk}"
 
 
 def _already_active(project: Project) -> ConflictError:
@@ -298,136 +316,74 @@ def _already_active(project: Project) -> ConflictError:
     )
 
 
-def _expire_stale_runs(*, project: Project) -> None:
-    """A run a dead worker left queued or running fails, so it can be resumed."""
-    cutoff = timezone.now() - timedelta(seconds=STALE_RUN_SECONDS)
-    BomSyncRun.objects.filter(
-        project=project, state__in=BomSyncRun.ACTIVE_STATES, updated_at__lt=cutoff
-    ).update(
-        state=BomSyncRun.State.FAILED,
-        error="The sync stopped without finishing (its worker went away). Resume it.",
-        finished_at=timezone.now(),
-    )
-
-
-def _enqueue_on_commit(run: BomSyncRun) -> None:
-    from ..tasks import run_bom_sync
-
-    def send() -> None:
-        result = run_bom_sync.enqueue(run_id=str(run.pk))
-        BomSyncRun.objects.filter(pk=run.pk).update(task_result_id=str(result.id))
-
-    transaction.on_commit(send)
-
-
-def _checked_client(*, run: BomSyncRun, user):
-    client, site_url = client_for(user=user, link=project_link(project=run.project))
-    if site_url != run.erpnext_url:
-        client.close()
+def _checked_context(*, run: BomSyncRun, user):
+    context = context_for(user=user, link=project_link(project=run.project))
+    if context.site_url != run.erpnext_url:
+        context.client.close()
         raise ConflictError(
             f"This run writes to {run.erpnext_url}, but the ERPNext settings of {user} point "
-            f"to {site_url}."
+            f"to {context.site_url}."
         )
-    return client, site_url
+    return context
 
 
 class RunRecorder:
-    """Writes a running sync's progress, documents and checkpoint to its row."""
+    """The engine's Recorder on the job core: progress, documents and checkpoint of the run."""
 
-    def __init__(self, run: BomSyncRun, gateway: BomGateway | None = None) -> None:
-        self.run = run
-        self.gateway = gateway
-        self.base = {"http_requests": run.http_requests, "reads": run.reads, "writes": run.writes}
+    def __init__(self, context: JobContext) -> None:
+        self.context = context
 
     def progress(self, percent: int, phase: str) -> None:
-        self.run.progress = max(self.run.progress, min(100, int(percent)))
-        self.run.phase = phase[:255]
-        self.flush()
+        self.context.progress(percent, phase)
 
     def document(self, doctype: str, name: str, action: str) -> None:
-        self.run.documents.append({"doctype": doctype, "name": name, "action": action})
+        self.context.document(doctype, name, action)
 
     def checkpoint(self, data: dict) -> None:
-        self.run.checkpoint = {**self.run.checkpoint, **data}
-        self.flush()
-
-    def counts(self) -> dict[str, int]:
-        gateway = self.gateway
-        if gateway is None:
-            return dict(self.base)
-        return {
-            "http_requests": self.base["http_requests"] + gateway.http_requests,
-            "reads": self.base["reads"] + gateway.reads,
-            "writes": self.base["writes"] + gateway.writes,
-        }
-
-    def flush(self, **extra: Any) -> None:
-        for name, value in self.counts().items():
-            setattr(self.run, name, value)
-        for name, value in extra.items():
-            setattr(self.run, name, value)
-        fields = {name: getattr(self.run, name) for name in (*PROGRESS_FIELDS, *extra)}
-        BomSyncRun.objects.filter(pk=self.run.pk).update(**fields, updated_at=timezone.now())
+        self.context.checkpoint(data)
 
 
-def bom_sync_run_execute(*, run_id) -> dict[str, Any]:
-    """Run a queued sync (the task's body). Idempotent: only a queued run is taken, and every
-    ERPNext write is preceded by a lookup. Failures end on the run, never in the worker."""
-    now = timezone.now()
-    claimed = BomSyncRun.objects.filter(pk=run_id, state=BomSyncRun.State.QUEUED).update(
-        state=BomSyncRun.State.RUNNING,
-        started_at=now,
-        attempts=F("attempts") + 1,
-        phase="Starting",
-        updated_at=now,
+def bom_sync_handle(context: JobContext) -> dict[str, Any]:
+    """Run a claimed sync (the handler of the job kind "bom_sync"). Idempotent: every ERPNext
+    write is preceded by a lookup. Failures end on the run as sentences (JobFailed)."""
+    run = BomSyncRun.objects.select_related("project", "created_by", "retried_by").get(
+        pk=context.job.pk
     )
-    if not claimed:
-        logger.info("BOM sync %s is not queued; nothing to do", run_id)
-        return {"skipped": "not queued"}
-    run = BomSyncRun.objects.select_related("project", "user", "resumed_by").get(pk=run_id)
-    recorder = RunRecorder(run)
-    try:
-        result = _execute(run, recorder)
-    except LineErrors as exc:
-        return _finish_failed(run, recorder, f"ERPNext cannot take the BOM: {exc}", exc.errors)
-    except ErpnextError as exc:
-        message = failures.describe(exc, site_url=run.erpnext_url)
-        if failures.is_transient(exc):
-            message += " Resume the run once ERPNext is back; nothing will be written twice."
-        return _finish_failed(run, recorder, message, [])
-    except ApplicationError as exc:
-        return _finish_failed(run, recorder, exc.message, [])
-    except Exception as exc:
-        logger.exception("BOM sync %s failed", run_id)
-        return _finish_failed(run, recorder, f"Unexpected error: {type(exc).__name__}", [])
-    run.checkpoint = {
-        **run.checkpoint,
-        "content_fingerprint": result.content_fingerprint,
-        "company": result.company,
-        "currency": result.currency,
-        "rounding": result.rounding,
-        "warnings": result.warnings,
-    }
-    recorder.flush(
-        state=BomSyncRun.State.SUCCEEDED,
-        outcome=result.outcome,
-        bom_name=result.bom_name,
-        bom_modified=result.bom_modified,
-        bom_docstatus=result.bom_docstatus,
-        progress=100,
-        phase=BomSyncRun.Outcome(result.outcome).label,
-        finished_at=timezone.now(),
-    )
-    return {"state": "succeeded", "outcome": result.outcome, "bom": result.bom_name}
-
-
-def _execute(run: BomSyncRun, recorder: RunRecorder):
     acting = run.resumed_by or run.user
     if acting is None:
         raise ApplicationError("The user who started this sync no longer exists.")
-    client, _ = _checked_client(run=run, user=acting)
+    erpnext = _checked_context(run=run, user=acting)
+    try:
+        result = _execute(run, context, erpnext)
+    except LineErrors as exc:
+        raise JobFailed(f"ERPNext cannot take the BOM: {exc}", exc.errors) from exc
+    except ErpnextError as exc:
+        if exc.alerts:
+            context.checkpoint({"alerts": exc.alerts})
+        raise JobFailed(failures.describe(exc, context=erpnext)) from exc
+    context.checkpoint(
+        {
+            "content_fingerprint": result.content_fingerprint,
+            "company": result.company,
+            "currency": result.currency,
+            "rounding": result.rounding,
+            "warnings": result.warnings,
+            "alerts": result.alerts,
+        }
+    )
+    context.success_phase = BomSyncRun.Outcome(result.outcome).label
+    return {
+        "outcome": result.outcome,
+        "bom_name": result.bom_name,
+        "bom_modified": result.bom_modified,
+        "bom_docstatus": result.bom_docstatus,
+    }
+
+
+def _execute(run: BomSyncRun, context: JobContext, erpnext: ErpnextContext):
+    client = erpnext.client
     gateway = BomGateway(client)
-    recorder.gateway = gateway
+    context.count_requests(gateway)
     previous = _previous(
         selectors.run_last_succeeded(
             project=run.project, erpnext_url=run.erpnext_url, assembly_item=run.assembly_item
@@ -446,17 +402,10 @@ def _execute(run: BomSyncRun, recorder: RunRecorder):
         )
     with client:
         engine = BomSync(
-            gateway, target, previous=previous, checkpoint=run.checkpoint, recorder=recorder
+            gateway,
+            target,
+            previous=previous,
+            checkpoint=run.checkpoint,
+            recorder=RunRecorder(context),
         )
         return engine.run()
-
-
-def _finish_failed(run, recorder: RunRecorder, message: str, line_errors: list) -> dict:
-    recorder.flush(
-        state=BomSyncRun.State.FAILED,
-        error=message[:4000],
-        line_errors=line_errors,
-        phase="Failed",
-        finished_at=timezone.now(),
-    )
-    return {"state": "failed", "error": message}

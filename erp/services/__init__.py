@@ -26,6 +26,7 @@ from .sync import (
     project_status_changed,
     project_status_push,
     project_status_push_background,
+    project_status_push_handle,
 )
 from .webhooks import (
     WebhookOutcome,
@@ -63,6 +64,7 @@ __all__ = [
     "project_status_changed",
     "project_status_push",
     "project_status_push_background",
+    "project_status_push_handle",
     "require_erp_writer",
     "user_site_url",
     "webhook_signature",

@@ -1,7 +1,10 @@
 """The ERPNext client for one user, and the one place ERPNext failures become user messages."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from integrations.erpnext.client import ErpnextClient
 from integrations.erpnext.errors import (
@@ -75,28 +78,83 @@ def erpnext_errors(*, site_url: str, doc: str | None = None) -> Iterator[None]:
         raise application_error(exc, site_url=site_url, doc=doc) from exc
 
 
-def application_error(
-    exc: ErpnextError, *, site_url: str, doc: str | None = None
+# What each doctype the bridge touches needs of a restricted ERPNext user (ERPNext 15 role
+# permissions, observed in shared/erpnext-real README section 4 and purchasing-and-costs.md 11).
+ROLES_BY_DOCTYPE = {
+    "Project": "Projects User",
+    "BOM": "Manufacturing User",
+    "Item": "Item Manager",
+    "UOM": "Item Manager, Stock Manager or Stock User",
+    "Item Price": "Purchase Master Manager or Sales Master Manager",
+    "Company": "Projects User, Manufacturing User or Purchase User",
+}
+_DOCTYPE_REFUSED = re.compile(r"(?:No permission for|for document)\s+(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class ErpnextContext:
+    """What an ERPNext feature acts with: the acting user's client for one site, and the link.
+
+    Features receive it instead of building clients; ``failure`` turns an ERPNext error into
+    the sentence the user sees (the one mapping every feature shares).
+    """
+
+    client: ErpnextClient
+    site_url: str
+    user: Any
+    link: Any = None
+
+    def failure(self, exc: ErpnextError, *, what: str, role: str = "") -> ApplicationError:
+        """The user's sentence for ``exc`` (see ``erpnext_failure``)."""
+        return erpnext_failure(exc, site_url=self.site_url, what=what, role=role)
+
+    @contextmanager
+    def errors(self, *, what: str, role: str = "") -> Iterator[None]:
+        """Turn any ERPNext failure inside the block into the user's sentence."""
+        try:
+            yield
+        except ErpnextError as exc:
+            raise self.failure(exc, what=what, role=role) from exc
+
+
+def erpnext_context(*, user, linked_site: str | None = None, link: Any = None) -> ErpnextContext:
+    """The acting user's ErpnextContext; with ``linked_site``, only for that site (409)."""
+    client, site_url = client_for(user=user, linked_site=linked_site)
+    return ErpnextContext(client=client, site_url=site_url, user=user, link=link)
+
+
+def refused_doctype(exc: ErpnextError) -> str:
+    """The DocType a 403 names ("No permission for UOM"), or ""."""
+    match = _DOCTYPE_REFUSED.search(exc.message or "")
+    return match.group(1).strip() if match else ""
+
+
+def erpnext_failure(
+    exc: ErpnextError, *, site_url: str, what: str, role: str = ""
 ) -> ApplicationError:
-    """The message a user sees for an ERPNext failure; 502 unless the user can act on it."""
-    what = f"ERPNext project {doc}" if doc else "the ERPNext projects"
-    detail = exc.message.strip()
+    """The one mapping of ERPNext failures to user sentences and statuses.
+
+    ``what`` names what was being done ("ERPNext project PROJ-0001", "the BOM"); ``role`` is
+    the ERPNext role it needs, used when the 403 does not name a DocType we know. 400 when the
+    user can fix the data, 404 when the named document is gone, 409 on a conflict, else 502.
+    """
+    detail = (exc.message or "").strip()
     said = f": {detail}" if detail and not isinstance(exc, ErpnextProtocolError) else ""
     if isinstance(exc, ErpnextNotFound):
-        return ErpnextProjectNotFoundError(
-            f"ERPNext project {doc} was not found on {site_url} (it may have been deleted)."
-            if doc
-            else f"{site_url} has no Project resource (is this an ERPNext site?)."
-        )
+        return NotFoundError(f"ERPNext at {site_url} has no {what}{said}.")
     if isinstance(exc, ErpnextAuthError):
         return UpstreamError(
             f"ERPNext at {site_url} rejected your API key or secret (HTTP {exc.status}). "
             "Check them in Settings."
         )
     if isinstance(exc, ErpnextPermissionError):
+        doctype = refused_doctype(exc)
+        needed = ROLES_BY_DOCTYPE.get(doctype) or role
+        on = f" on {doctype}" if doctype else ""
+        hint = f" It needs the {needed} role{on}." if needed else ""
         return UpstreamError(
             f"ERPNext at {site_url} does not allow your ERPNext user to access {what} "
-            f"(HTTP {exc.status}). Ask for the Projects User role."
+            f"(HTTP {exc.status}{', ' + detail if detail else ''}).{hint}"
         )
     if isinstance(exc, ErpnextValidationError):
         return ApplicationError(f"ERPNext refused the change to {what}{said}")
@@ -115,3 +173,17 @@ def application_error(
             f"({exc.message}). Is the URL in Settings an ERPNext site?"
         )
     return UpstreamError(f"ERPNext at {site_url} failed: {exc}")
+
+
+def application_error(
+    exc: ErpnextError, *, site_url: str, doc: str | None = None
+) -> ApplicationError:
+    """The message a user sees for an ERPNext failure on a Project; 502 unless they can act."""
+    if isinstance(exc, ErpnextNotFound):
+        return ErpnextProjectNotFoundError(
+            f"ERPNext project {doc} was not found on {site_url} (it may have been deleted)."
+            if doc
+            else f"{site_url} has no Project resource (is this an ERPNext site?)."
+        )
+    what = f"ERPNext project {doc}" if doc else "the ERPNext projects"
+    return erpnext_failure(exc, site_url=site_url, what=what, role="Projects User")

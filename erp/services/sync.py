@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from jobs.runner import JobContext, JobFailed
+from jobs.services import job_enqueue
 from openaec.exceptions import ApplicationError, NotFoundError
 from projects.models import Project
 
@@ -36,6 +38,7 @@ from .state import (
 )
 
 logger = logging.getLogger(__name__)
+STATUS_PUSH = "erpnext_status_push"  # the job kind of a push after a BIM status change
 
 
 def _locked_link(link_id) -> ErpnextProjectLink:
@@ -176,10 +179,15 @@ def project_status_changed(
             erpnext_project=link.erpnext_project if link else "",
         )
         if link is not None:
-            from ..tasks import push_project_status
+            job_enqueue(kind=STATUS_PUSH, project=project, user=actor, phase="Queued")
 
-            project_id = str(project.pk)
-            transaction.on_commit(lambda: push_project_status.enqueue(project_id=project_id))
+
+def project_status_push_handle(context: JobContext) -> dict:
+    """The handler of the job kind "erpnext_status_push": push, or fail with the sentence."""
+    outcome = project_status_push_background(project_id=str(context.job.project_id))
+    if "failed" in outcome:
+        raise JobFailed(outcome["failed"])
+    return outcome
 
 
 def project_status_push_background(*, project_id: str) -> dict:

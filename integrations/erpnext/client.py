@@ -23,6 +23,7 @@ from integrations.erpnext.errors import (
     ErpnextPermissionError,
     ErpnextProtocolError,
     error_from_response,
+    frappe_alerts,
     parse_json_object,
     parse_retry_after,
 )
@@ -88,6 +89,8 @@ class ErpnextClient:
         # HTTP requests sent by _request() (a 429 re-send counts twice); callers that report
         # their round trips read it. urllib3's own retries of a GET on 502-504 are not seen here.
         self.requests_made = 0
+        # ERPNext's alerts on successful answers ("Valuation Rate not found for item X").
+        self.alerts: list[str] = []
 
     def __repr__(self) -> str:
         return f"ErpnextClient(host={self._host!r})"
@@ -275,6 +278,7 @@ class ErpnextClient:
                     status=status,
                     body=self._text(response),
                 )
+            self.alerts.extend(frappe_alerts(payload))
             return payload
         # Parse the whole body: Frappe's tracebacks ("exc") easily pass any cut we would make.
         text = self._text(response, limit=None)

@@ -56,6 +56,8 @@ class ErpnextError(Exception):
         self.exc_type = exc_type
         # Names an insert_many() had already created (earlier chunks) when this error was raised.
         self.inserted: list[str] = []
+        # ERPNext's alerts of the same request, kept apart from the error's own message.
+        self.alerts: list[str] = []
 
     def __str__(self) -> str:
         head = " ".join(
@@ -140,10 +142,11 @@ def parse_json_object(content: bytes) -> dict[str, Any] | None:
 
 
 def frappe_message(payload: dict[str, Any]) -> str:
-    """Frappe's human message from an error answer, or "" when it carries none."""
+    """Frappe's human message from an error answer (its alerts left out), or ""."""
     messages = _server_messages(payload.get("_server_messages"))
-    if messages:
-        return "; ".join(messages)
+    errors = [text for text, alert in messages if not alert]
+    if errors or messages:
+        return "; ".join(errors or [messages[-1][0]])
     exception = payload.get("exception")
     if isinstance(exception, str) and exception.strip():
         # "frappe.exceptions.ValidationError: Value missing" -> "Value missing"
@@ -154,6 +157,12 @@ def frappe_message(payload: dict[str, Any]) -> str:
         if isinstance(value, str) and value.strip():
             return _plain(value)
     return ""
+
+
+def frappe_alerts(payload: dict[str, Any]) -> list[str]:
+    """The alerts riding on an answer (``"alert": 1`` or an indicator other than red), which
+    ERPNext sends on successes too ("Valuation Rate not found for item X")."""
+    return [text for text, alert in _server_messages(payload.get("_server_messages")) if alert]
 
 
 def frappe_exc_type(payload: dict[str, Any]) -> str | None:
@@ -169,26 +178,31 @@ def frappe_exc_type(payload: dict[str, Any]) -> str | None:
     return None
 
 
-def _server_messages(raw: Any) -> list[str]:
-    # _server_messages is a JSON string of a list of JSON strings (frappe.utils.response).
+def _server_messages(raw: Any) -> list[tuple[str, bool]]:
+    # _server_messages is a JSON string of a list of JSON strings (frappe.utils.response);
+    # each is (text, is_alert). An error's own message comes last, after the request's alerts.
     if not isinstance(raw, str):
         return []
     try:
         items = json.loads(raw)
     except ValueError:
-        return [_plain(raw)]
+        return [(_plain(raw), False)]
     out = []
     for item in items if isinstance(items, list) else [items]:
+        alert = False
         if isinstance(item, str):
             try:
                 item = json.loads(item)
             except ValueError:
-                out.append(_plain(item))
+                out.append((_plain(item), False))
                 continue
         if isinstance(item, dict):
+            alert = bool(item.get("alert")) or (
+                item.get("indicator") not in (None, "red") and not item.get("raise_exception")
+            )
             item = item.get("message", "")
         if isinstance(item, str) and item.strip():
-            out.append(_plain(item))
+            out.append((_plain(item), alert))
     return out
 
 
@@ -221,6 +235,19 @@ def error_from_response(
     reason: str = "",
 ) -> ErpnextError:
     """Map an unsuccessful HTTP answer to the matching ErpnextError subclass."""
+    error = _error_for(status, body, payload, retry_after=retry_after, reason=reason)
+    error.alerts = frappe_alerts(payload) if payload else []
+    return error
+
+
+def _error_for(
+    status: int,
+    body: str,
+    payload: dict[str, Any] | None,
+    *,
+    retry_after: str | None = None,
+    reason: str = "",
+) -> ErpnextError:
     exc_type = frappe_exc_type(payload) if payload else None
     message = (frappe_message(payload) if payload else "") or reason or _plain(body[:200])
     fields: dict[str, Any] = {"status": status, "body": body, "exc_type": exc_type}

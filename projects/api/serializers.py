@@ -42,7 +42,7 @@ class ModelVersionOutputSerializer(serializers.Serializer):
         jobs = self.context.get("latest_jobs")
         if jobs is not None:
             return jobs.get(version.pk)
-        return version.jobs.order_by("-created_at").only("id").first()
+        return version.jobs.filter(kind="takeoff").order_by("-created_at").only("id").first()
 
     def get_job_id(self, version) -> str | None:
         job = self._job(version)
@@ -57,20 +57,3 @@ class ModelVersionOutputSerializer(serializers.Serializer):
             "api-takeoff",
             kwargs={"slug": version.project.slug, "version": str(version.number)},
         )
-
-
-class JobOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    kind = serializers.CharField()
-    state = serializers.CharField()
-    progress = serializers.IntegerField()
-    phase = serializers.CharField()
-    error = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
-    result = serializers.JSONField(allow_null=True)
-    attempts = serializers.IntegerField()
-    stalled = serializers.BooleanField(source="is_stalled")
-    project = serializers.CharField(source="project.slug")
-    model_version = serializers.IntegerField(source="model_version.number", allow_null=True)

@@ -19,6 +19,4 @@ urlpatterns = [
     api_path(f"{_VERSION}/takeoff", views.TakeoffApi.as_view(), name="api-takeoff"),
     api_path(f"{_VERSION}/takeoff.csv", views.TakeoffCsvApi.as_view(), name="api-takeoff-csv"),
     api_path(f"{_VERSION}/takeoff/diff", views.TakeoffDiffApi.as_view(), name="api-takeoff-diff"),
-    api_path("jobs/<job_id>", views.JobDetailApi.as_view(), name="api-job-detail"),
-    api_path("jobs/<job_id>/retry", views.JobRetryApi.as_view(), name="api-job-retry"),
 ]

@@ -27,7 +27,6 @@ from projects.takeoff_query import (
 from projects.uploads import declared_body_too_large, install_upload_handler
 
 from .serializers import (
-    JobOutputSerializer,
     MemberOutputSerializer,
     ModelVersionOutputSerializer,
     ProjectOutputSerializer,
@@ -355,33 +354,3 @@ class TakeoffDiffApi(APIView):
                 "results": [line for line in lines if line["status"] in statuses],
             }
         )
-
-
-# Jobs
-
-
-class JobDetailApi(APIView):
-    @extend_schema(responses={200: JobOutputSerializer, 404: DetailSerializer})
-    def get(self, request, job_id: str):
-        job = selectors.job_get_for_user(job_id=job_id, user=request.user)
-        return Response(JobOutputSerializer(job).data)
-
-
-class JobRetryApi(APIView):
-    @extend_schema(
-        request=None,
-        responses={
-            202: JobOutputSerializer,
-            403: DetailSerializer,
-            404: DetailSerializer,
-            409: DetailSerializer,
-        },
-    )
-    def post(self, request, job_id: str):
-        job = selectors.job_get_for_user(job_id=job_id, user=request.user)
-        selectors.project_get_for_user(
-            slug=job.project.slug, user=request.user, min_role=ProjectRole.EDITOR
-        )
-        new_job = services.takeoff_job_retry(job=job, user=request.user)
-        new_job.refresh_from_db()
-        return Response(JobOutputSerializer(new_job).data, status=status.HTTP_202_ACCEPTED)

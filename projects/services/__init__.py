@@ -1,21 +1,11 @@
 """Writes of projects: projects and members, model version uploads, the takeoff job."""
 
 from .projects import project_create, project_delete, project_member_set, project_update
-from .takeoff import (
-    JobNotRetryableError,
-    JobProgress,
-    job_progress_write,
-    takeoff_job_enqueue,
-    takeoff_job_retry,
-    takeoff_job_run,
-)
+from .takeoff import takeoff_job_enqueue, takeoff_job_retry
 from .versions import UploadTooLargeError, model_version_create
 
 __all__ = [
-    "JobNotRetryableError",
-    "JobProgress",
     "UploadTooLargeError",
-    "job_progress_write",
     "model_version_create",
     "project_create",
     "project_delete",
@@ -23,5 +13,4 @@ __all__ = [
     "project_update",
     "takeoff_job_enqueue",
     "takeoff_job_retry",
-    "takeoff_job_run",
 ]

@@ -1,156 +1,96 @@
-"""The takeoff job: queue it, run it, report its progress, store one row per element."""
+"""The takeoff job: queue it, run it (the handler of the job kind "takeoff"), store one row per
+element. The job core (jobs/) claims, heartbeats, retries and records it."""
 
 import logging
 import math
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from openaec.exceptions import ConflictError
+from jobs.models import Job
+from jobs.runner import JobContext, JobFailed, JobProgress
+from jobs.services import JobNotRetryableError, job_enqueue, job_rerun
 
-from ..models import Job, ModelVersion, TakeoffElement
+from ..models import ModelVersion, ProjectRole, TakeoffElement
+from ..selectors import project_get_for_user, project_role_for
 
 logger = logging.getLogger(__name__)
 
+KIND = "takeoff"
 ELEMENT_BATCH_SIZE = 2000
-PROGRESS_MIN_INTERVAL = 0.5  # seconds between two progress writes of one job
 TAKEOFF_SHARE = 90  # percent of the job spent in the takeoff itself; saving takes the rest
+RETRIED_MESSAGE = "The worker stopped while running this job; it was run again."
 
 
 def takeoff_job_enqueue(*, version: ModelVersion, user) -> Job:
     """Queue a takeoff of the version; the task is sent once the transaction commits."""
-    from ..tasks import run_takeoff_job
-
     with transaction.atomic():
         ModelVersion.objects.filter(pk=version.pk).update(
             state=ModelVersion.State.QUEUED, failure_reason=""
         )
         version.state, version.failure_reason = ModelVersion.State.QUEUED, ""
-        job = Job.objects.create(
-            kind=Job.Kind.TAKEOFF,
-            project_id=version.project_id,
-            model_version=version,
-            created_by=user,
-            phase="Waiting for a worker",
-        )
-
-        def send() -> None:
-            result = run_takeoff_job.enqueue(job_id=str(job.pk))
-            Job.objects.filter(pk=job.pk, task_result_id="").update(task_result_id=str(result.id))
-
-        # robust: the upload is committed by now; a queue failure is logged, not a 500.
-        transaction.on_commit(send, robust=True)
-    return job
-
-
-class JobNotRetryableError(ConflictError):
-    """The job is still running (and its worker alive), or it succeeded."""
+        return job_enqueue(kind=KIND, project=version.project, model_version=version, user=user)
 
 
 def takeoff_job_retry(*, job: Job, user) -> Job:
-    """Queue a new takeoff for a failed or stalled job's model version; the old job is closed."""
-    if job.model_version is None or not (job.state == Job.State.FAILED or job.is_stalled):
+    """Queue a new takeoff for a failed or stalled job's model version; the old job is closed.
+    Editors and admins of the project only; one retry of a job wins, the others get 409."""
+    project_get_for_user(slug=job.project.slug, user=user, min_role=ProjectRole.EDITOR)
+    version = job.model_version
+    if version is None or not (job.state == Job.State.FAILED or job.is_stalled):
         raise JobNotRetryableError(
             "Only a failed job, or one whose worker stopped answering, can be run again."
         )
-    with transaction.atomic():
-        if job.is_stalled:
-            Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(
-                state=Job.State.FAILED,
-                finished_at=timezone.now(),
-                error="The worker stopped while running this job; it was run again.",
-            )
-        return takeoff_job_enqueue(version=job.model_version, user=user)
+    return job_rerun(
+        job=job,
+        user=user,
+        start=lambda: takeoff_job_enqueue(version=version, user=user),
+        stalled_message=RETRIED_MESSAGE,
+    )
 
 
-class JobProgress:
-    """Writes a job's percent and phase: a new phase at once, a higher percent at most every
-    PROGRESS_MIN_INTERVAL seconds, so a 20k-element model costs a handful of UPDATEs.
+def takeoff_job_may_retry(*, job: Job, user) -> bool:
+    """Editors and admins of the project may run a takeoff again."""
+    role = project_role_for(user=user, project=job.project)
+    return role in (ProjectRole.EDITOR, ProjectRole.ADMIN) and job.model_version_id is not None
 
-    The percent never goes backwards.
-    """
 
-    def __init__(self, job_id, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.job_id = job_id
-        self.clock = clock
-        self.percent = 0
-        self.phase = ""
-        self.written_percent = 0
-        self.last_write = -math.inf
-        self.writes = 0
+def takeoff_callback(progress: JobProgress):
+    """The callable given to take_off(progress=...): its 0..1 maps to 0..TAKEOFF_SHARE %."""
 
-    def __call__(self, percent: float, phase: str | None = None) -> None:
-        self.percent = max(self.percent, min(100, int(percent)))
-        phase_changed = phase is not None and phase != self.phase
-        if phase_changed:
-            self.phase = phase
-        now = self.clock()
-        due = self.percent > self.written_percent and now - self.last_write >= PROGRESS_MIN_INTERVAL
-        if not (phase_changed or due):
-            return
-        self.written_percent, self.last_write = self.percent, now
-        self.writes += 1
-        job_progress_write(job_id=self.job_id, percent=self.percent, phase=self.phase)
-
-    def takeoff_callback(self, fraction: float, phase: str = "") -> None:
-        """The callable given to take_off(progress=...): its 0..1 maps to 0..TAKEOFF_SHARE %."""
+    def report(fraction: float, phase: str = "") -> None:
         fraction = 0.0 if not math.isfinite(fraction) else max(0.0, min(1.0, fraction))
-        self(fraction * TAKEOFF_SHARE, phase.capitalize() if phase else self.phase)
+        progress(fraction * TAKEOFF_SHARE, phase.capitalize() if phase else progress.phase)
+
+    return report
 
 
-def job_progress_write(*, job_id, percent: int, phase: str) -> None:
-    """One UPDATE of a running job's percent and phase (never lowers the percent)."""
-    Job.objects.filter(pk=job_id, state=Job.State.RUNNING, progress__lte=percent).update(
-        progress=percent, phase=phase[:255], heartbeat_at=timezone.now()
-    )
+def takeoff_job_handle(context: JobContext) -> dict:
+    """Take quantities off the job's model version and store one row per element.
 
-
-def takeoff_job_run(*, job_id) -> dict:
-    """Run a queued takeoff job: take quantities off the file and store one row per element.
-
-    Idempotent: a finished job is left alone, and a retried one replaces whatever an earlier
-    attempt stored. Every failure ends as a readable reason on the job and the model version;
-    nothing is raised to the worker.
+    Idempotent: a retried job replaces whatever an earlier attempt stored. A failure ends as
+    a readable reason on the job and the model version (takeoff_job_failed).
     """
-    job = Job.objects.select_related("model_version").filter(pk=job_id).first()
-    if job is None or job.model_version is None:
-        logger.warning("Takeoff job %s no longer exists; nothing to do", job_id)
-        return {"skipped": "job not found"}
-    if job.is_finished:
-        return job.result or {"state": job.state}
-    version = job.model_version
-    now = timezone.now()
-    Job.objects.filter(pk=job.pk).update(
-        state=Job.State.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        attempts=F("attempts") + 1,
-        progress=0,
-        phase="Opening the model",
-        error="",
-    )
+    version = ModelVersion.objects.filter(pk=context.job.model_version_id).first()
+    if version is None:
+        return {"skipped": "model version deleted"}
+    context.progress(0, "Opening the model")
     ModelVersion.objects.filter(pk=version.pk).update(
         state=ModelVersion.State.RUNNING, failure_reason=""
     )
-    progress = JobProgress(job.pk)
     try:
-        result = _takeoff_and_store(version=version, job=job, progress=progress)
+        return _takeoff_and_store(version=version, progress=context.progress)
     except Exception as exc:
-        reason = _failure_reason(exc)
-        _finish_failed(job=job, version=version, reason=reason)
-        return {"state": Job.State.FAILED, "error": reason}
-    return result
+        raise JobFailed(_failure_reason(exc)) from exc
 
 
-def _takeoff_and_store(*, version: ModelVersion, job: Job, progress: JobProgress) -> dict:
+def _takeoff_and_store(*, version: ModelVersion, progress: JobProgress) -> dict:
     from integrations.ifc import take_off
 
     with _local_copy(version) as path:
@@ -158,7 +98,7 @@ def _takeoff_and_store(*, version: ModelVersion, job: Job, progress: JobProgress
             path,
             geometry=settings.IFC_TAKEOFF_GEOMETRY,
             threads=settings.IFC_TAKEOFF_THREADS,
-            progress=progress.takeoff_callback,
+            progress=takeoff_callback(progress),
             max_expanded_bytes=settings.IFC_MAX_EXPANDED_BYTES,
         )
     elements = takeoff.elements
@@ -193,32 +133,20 @@ def _takeoff_and_store(*, version: ModelVersion, job: Job, progress: JobProgress
             warnings=warnings,
             updated_at=timezone.now(),
         )
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.SUCCEEDED,
-            progress=100,
-            phase="Done",
-            result=result,
-            finished_at=timezone.now(),
-        )
     return result
 
 
-def _finish_failed(*, job: Job, version: ModelVersion, reason: str) -> None:
-    with transaction.atomic():
-        TakeoffElement.objects.filter(model_version=version).delete()
-        ModelVersion.objects.filter(pk=version.pk).update(
-            state=ModelVersion.State.FAILED,
-            failure_reason=reason,
-            element_count=0,
-            updated_at=timezone.now(),
-        )
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.FAILED,
-            phase="Failed",
-            error=reason,
-            result=None,
-            finished_at=timezone.now(),
-        )
+def takeoff_job_failed(job: Job, reason: str) -> None:
+    """A failed (or stalled) takeoff leaves no half-stored rows and says why on the version."""
+    if job.model_version_id is None:
+        return
+    TakeoffElement.objects.filter(model_version_id=job.model_version_id).delete()
+    ModelVersion.objects.filter(pk=job.model_version_id).update(
+        state=ModelVersion.State.FAILED,
+        failure_reason=reason,
+        element_count=0,
+        updated_at=timezone.now(),
+    )
 
 
 def _failure_reason(exc: Exception) -> str:

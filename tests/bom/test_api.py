@@ -284,7 +284,7 @@ def test_preview_without_erpnext_settings_is_400(editor, project, version, api_c
         ({"status": 500}, 502, "failed (HTTP 500)"),
         ({"status": 401, "exc_type": "AuthenticationError"}, 502, "rejected your API key"),
         ({"drop": True}, 502, "Could not reach ERPNext"),
-        ({"garbage": True}, 502, "unexpected way"),
+        ({"garbage": True}, 502, "not Frappe's JSON"),
     ],
 )
 def test_erpnext_faults_in_preview_are_clear_never_500(
@@ -416,3 +416,21 @@ def test_with_several_companies_the_sync_asks_which_one(
     assert chosen.state == "succeeded", chosen.error
     bom = erp.get_doc("BOM", chosen.bom_name)
     assert (bom["company"], bom["currency"]) == ("Second BV", "USD")
+
+
+@pytest.mark.parametrize("field", ["waste_factor", "unit_factor"])
+def test_rule_numbers_are_numbers_in_the_schema_and_text_is_a_400(
+    editor, project, api_client_for, client, field
+):
+    # issue 16: "" passed the schema (a string) and came back as an undocumented 400.
+    schema = client.get("/api/schema", HTTP_ACCEPT="application/json").json()
+    properties = schema["components"]["schemas"]["BomRuleInputRequest"]["properties"]
+    assert properties[field]["type"] == "number"
+    assert properties["rate"]["type"] == "number"
+
+    response = api_client_for(editor).post(
+        f"/api/projects/{project.slug}/bom/rules", {**RULE, field: ""}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()["detail"]

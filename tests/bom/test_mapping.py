@@ -1,5 +1,8 @@
 """bom.mapping: rules x lines -> BOM rows and unmapped lines (pure, no database)."""
 
+import fnmatch
+import time
+
 import pytest
 
 from bom.mapping import (
@@ -12,6 +15,7 @@ from bom.mapping import (
     order_rules,
     round_qty,
     suggest_items,
+    wildcard_match,
 )
 
 
@@ -155,3 +159,77 @@ def test_suggestions_rank_shared_words_and_a_fitting_uom_first():
     assert [s["item_code"] for s in found] == ["CONC-C30", "CONC-BAG"]
     assert found[0]["quantity"] == "volume"
     assert found[1]["quantity"] == "count"
+
+
+def test_a_backtracking_pattern_matches_in_milliseconds():
+    # As a regex (.* under fullmatch) this took a worker minutes (issue 16, item 3).
+    material = "a" * 500
+    hostile = rule("X", material="*a*a*a*a*a*a*a*a*a*a*a*a*b")
+
+    started = time.perf_counter()
+    matched = hostile.matches(line(material=material))
+    elapsed = time.perf_counter() - started
+
+    assert matched is False
+    assert elapsed < 0.5
+    assert wildcard_match("*a*a*a*a*a*a*a*a*a*a*a*a*a", material) is True
+
+
+def test_a_pattern_longer_than_the_limit_matches_nothing():
+    assert wildcard_match("*" * 300, "anything") is False
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "*",
+        "?",
+        "a*",
+        "*a",
+        "a?c",
+        "*b*",
+        "a*b*c",
+        "**",
+        "*?*",
+        "ab",
+        "",
+        "[a]",
+        "a\\b",
+        "?*?",
+        "*ab*ab",
+        "a*a*a",
+        ".*",
+        "^a$",
+        "(a)",
+        "A*C",
+        "é*",
+        "*.ifc",
+    ],
+)
+def test_wildcards_agree_with_fnmatch(pattern):
+    texts = [
+        "",
+        "a",
+        "b",
+        "ab",
+        "abc",
+        "aXbYc",
+        "ababab",
+        "aaa",
+        "[a]",
+        "a\\b",
+        "ABC",
+        "abcab",
+        ".*",
+        "^a$",
+        "(a)",
+        "éclat",
+        "model.ifc",
+        "a\nb",
+        "acb",
+        "aab",
+    ]
+    literal = "".join(f"[{ch}]" if ch in "[]" else ch for ch in pattern.casefold())
+    for text in texts:
+        expected = fnmatch.fnmatchcase(text.casefold(), literal)
+        assert wildcard_match(pattern, text) is expected, (pattern, text)

@@ -139,7 +139,8 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Material Request": _all_ops((*BUYING, "Stock User", "Manufacturing User")),
     "Budget": {"read": ("Accounts Manager",), **_all_ops(("Accounts Manager",))},
     "Purchase Invoice": {**_all_ops(ACCOUNTS_ROLES), "read": (*ACCOUNTS_ROLES, *BUYING)},
-    "Item Price": _all_ops(("Sales Manager", "Purchase Manager", "Stock Manager", "Item Manager")),
+    # erpnext/stock/doctype/item_price/item_price.json
+    "Item Price": _all_ops(("Sales Master Manager", "Purchase Master Manager")),
 }
 for _doctype in (
     "Company",

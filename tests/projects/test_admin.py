@@ -3,7 +3,8 @@
 import pytest
 from django.test import Client
 
-from projects.models import Job, ModelVersion, Project, ProjectMember
+from jobs.models import Job
+from projects.models import ModelVersion, Project, ProjectMember
 from tests.factories import PASSWORD, make_user
 
 
@@ -29,7 +30,7 @@ def superuser(db):
         "/admin/projects/project/",
         "/admin/projects/projectmember/",
         "/admin/projects/modelversion/",
-        "/admin/projects/job/",
+        "/admin/jobs/job/",
         "/admin/projects/project/add/",
     ],
 )
@@ -53,7 +54,7 @@ def test_admin_change_pages_load(
     assert version.sha256 in page.content.decode()
     assert 'name="sha256"' not in page.content.decode()  # read-only
     job = Job.objects.get()
-    assert client.get(f"/admin/projects/job/{job.pk}/change/").status_code == 200
+    assert client.get(f"/admin/jobs/job/{job.pk}/change/").status_code == 200
 
 
 def test_admin_add_project_goes_through_the_service(admin_client_for, superuser):

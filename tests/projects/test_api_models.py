@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jobs.models import Job
 from projects import services
-from projects.models import Job, ModelVersion
+from projects.models import ModelVersion
 
 IFC_HEADER = (
     b"ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\n"

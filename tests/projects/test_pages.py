@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from projects.models import Job, ModelVersion, Project
+from jobs.models import Job
+from projects.models import ModelVersion, Project
 from tests.factories import PASSWORD
 
 

@@ -3,10 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jobs import selectors as job_selectors
+from jobs.models import Job
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
 from projects import selectors, services
 from projects.charts import format_quantity, horizontal_bar_chart
-from projects.models import Job, ModelVersion, Project, ProjectMember
+from projects.models import ModelVersion, Project, ProjectMember
 from projects.uploads import NotAnIfcFile, sniff_header
 from tests.factories import make_user
 
@@ -202,9 +204,9 @@ def test_job_visibility_follows_the_project(
     ready_version(synthetic_ifc(elements=2))
     job = Job.objects.get()
 
-    assert selectors.job_get_for_user(job_id=job.pk, user=editor) == job
+    assert job_selectors.job_get_for_user(job_id=job.pk, user=editor) == job
     with pytest.raises(NotFoundError):
-        selectors.job_get_for_user(job_id=job.pk, user=outsider)
+        job_selectors.job_get_for_user(job_id=job.pk, user=outsider)
 
 
 def test_inactive_user_cannot_be_added(project):

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from projects.models import Job, ModelVersion
+from jobs.models import Job
+from projects.models import ModelVersion
 
 
 @pytest.fixture

@@ -5,8 +5,11 @@ import zipfile
 
 import pytest
 
+from jobs import runner
+from jobs.models import Job
+from jobs.runner import run_job
 from projects import services
-from projects.models import Job, ModelVersion, TakeoffElement
+from projects.models import ModelVersion, TakeoffElement
 from projects.services import takeoff as takeoff_service
 
 from .conftest import FZK_HAUS, needs_shared_ifc
@@ -98,14 +101,14 @@ def test_progress_is_monotone_and_ends_at_100(
     project, editor, synthetic_ifc, upload_file, monkeypatch
 ):
     seen = []
-    original = services.job_progress_write
+    original = runner.job_progress_write
 
-    def record(*, job_id, percent, phase):
+    def record(*, job_id, percent, phase, **fields):
         seen.append((percent, phase))
-        original(job_id=job_id, percent=percent, phase=phase)
+        original(job_id=job_id, percent=percent, phase=phase, **fields)
 
-    monkeypatch.setattr(takeoff_service, "job_progress_write", record)
-    monkeypatch.setattr(takeoff_service, "PROGRESS_MIN_INTERVAL", 0)
+    monkeypatch.setattr(runner, "job_progress_write", record)
+    monkeypatch.setattr(runner, "PROGRESS_MIN_INTERVAL", 0)
 
     upload_file(project, editor, synthetic_ifc(elements=200))
 
@@ -118,12 +121,12 @@ def test_progress_is_monotone_and_ends_at_100(
 
 def test_progress_writes_are_throttled(project, editor, synthetic_ifc, upload_file, monkeypatch):
     writes, reports = [], []
-    monkeypatch.setattr(takeoff_service, "job_progress_write", lambda **kw: writes.append(kw))
-    report = services.JobProgress.takeoff_callback
+    monkeypatch.setattr(runner, "job_progress_write", lambda **kw: writes.append(kw))
+    callback = takeoff_service.takeoff_callback
     monkeypatch.setattr(
-        services.JobProgress,
+        takeoff_service,
         "takeoff_callback",
-        lambda self, *a: (reports.append(a), report(self, *a))[1],
+        lambda progress: lambda *a: (reports.append(a), callback(progress)(*a))[1],
     )
 
     upload_file(project, editor, synthetic_ifc(elements=2000))
@@ -135,10 +138,8 @@ def test_progress_writes_are_throttled(project, editor, synthetic_ifc, upload_fi
 def test_job_progress_never_goes_back(monkeypatch):
     clock = iter([0.0, 1.0, 2.0, 3.0, 4.0])
     writes = []
-    monkeypatch.setattr(
-        takeoff_service, "job_progress_write", lambda **kw: writes.append(kw["percent"])
-    )
-    progress = services.JobProgress("job", clock=lambda: next(clock))
+    monkeypatch.setattr(runner, "job_progress_write", lambda **kw: writes.append(kw["percent"]))
+    progress = runner.JobProgress("job", clock=lambda: next(clock))
 
     progress(10, "Opening")
     progress(30)
@@ -151,10 +152,8 @@ def test_job_progress_never_goes_back(monkeypatch):
 def test_job_progress_skips_writes_within_the_interval(monkeypatch):
     now = [0.0]
     writes = []
-    monkeypatch.setattr(
-        takeoff_service, "job_progress_write", lambda **kw: writes.append(kw["percent"])
-    )
-    progress = services.JobProgress("job", clock=lambda: now[0])
+    monkeypatch.setattr(runner, "job_progress_write", lambda **kw: writes.append(kw["percent"]))
+    progress = runner.JobProgress("job", clock=lambda: now[0])
 
     progress(1, "Reading")
     for percent in range(2, 50):
@@ -271,7 +270,7 @@ def test_running_a_finished_job_again_changes_nothing(project, editor, synthetic
     job = Job.objects.get()
     rows = TakeoffElement.objects.count()
 
-    result = services.takeoff_job_run(job_id=job.pk)
+    result = run_job(job.pk)
 
     assert result["elements"] == 4
     assert TakeoffElement.objects.count() == rows
@@ -285,7 +284,7 @@ def test_retry_of_an_interrupted_job_redoes_it_cleanly(project, editor, syntheti
     # As if the worker died mid-run: the job is still "running".
     Job.objects.filter(pk=job.pk).update(state="running", progress=40)
 
-    services.takeoff_job_run(job_id=job.pk)
+    run_job(job.pk)
 
     job.refresh_from_db()
     assert (job.state, job.progress, job.attempts) == ("succeeded", 100, 2)
@@ -293,9 +292,7 @@ def test_retry_of_an_interrupted_job_redoes_it_cleanly(project, editor, syntheti
 
 
 def test_job_for_a_deleted_version_is_skipped(db):
-    assert services.takeoff_job_run(job_id="00000000-0000-0000-0000-000000000000") == {
-        "skipped": "job not found"
-    }
+    assert run_job("00000000-0000-0000-0000-000000000000") == {"skipped": "job not found"}
 
 
 def test_rerun_resets_the_version_and_queues_a_new_job(
