@@ -22,8 +22,11 @@ What it follows, by Frappe source file:
   ``inject(retry_after=...)``).
 
 Register more DocTypes with ``register_doctype()`` (mandatory fields -> 417 MandatoryError,
-links -> 417 LinkValidationError, select options, child tables, naming), or call
-``register_stock_doctypes()`` for UOM, Item Group, Item and BOM.
+links -> 417 LinkValidationError, select options, child tables, naming, role permissions,
+Data fields, and behaviour as validate/on_update/on_submit/on_cancel hooks), or call
+``register_stock_doctypes()`` for ERPNext's doctypes as tests/erpnext_double/erpnext.py
+declares them (UOM, Item, BOM, Supplier, Purchase Order, Material Request, Budget, ...).
+``erpnext.recorded_site()`` is a double seeded like the recorded ERPNext 15 site.
 """
 
 from __future__ import annotations
