@@ -1,6 +1,7 @@
 """Pure conversions of ERPNext values: site URLs, Frappe timestamps, dates, percentages."""
 
 import datetime as dt
+import html
 import math
 import re
 from typing import Any
@@ -30,6 +31,28 @@ def normalise_site_url(url: str) -> str:
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
+
+
+def erpnext_text(value: Any) -> str:
+    """A Data value as ERPNext returns it, unescaped: Frappe stores a Data field that looks like
+    HTML escaped ("Haus A&B <Nord>" as "Haus A&amp;B &lt;Nord&gt;"); pages escape it once."""
+    return "" if value is None else html.unescape(str(value))
+
+
+def as_stored_by_frappe(text: str) -> str:
+    """`text` as Frappe stores it in a Data field (BaseDocument._sanitize_content applies
+    frappe.utils.html_utils.escape_html to values containing < or >)."""
+    if "<" not in text and ">" not in text:
+        return text
+    table = {"&": "&amp;", '"': "&quot;", "'": "&apos;", ">": "&gt;", "<": "&lt;"}
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for a LIKE filter, with the user's own % and _ matched literally (MariaDB's
+    escape character is the backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def parse_modified(value: Any) -> str:

@@ -114,6 +114,18 @@ def erpnext_double():
 
 
 @pytest.fixture
+def erpnext_site():
+    """A double seeded like the recorded ERPNext 15 site (tests/erpnext_double/erpnext.py):
+    Company Bridge Test Co, its UOMs, groups, warehouses, accounts, fiscal years; API users
+    ADMIN_KEY/ADMIN_SECRET (System Manager) and RESTRICTED_KEY/RESTRICTED_SECRET (Projects
+    User, Manufacturing User, Purchase User)."""
+    from tests.erpnext_double.erpnext import recorded_site
+
+    with recorded_site() as double:
+        yield double
+
+
+@pytest.fixture
 def nextcloud_double():
     """A Nextcloud OCS server on loopback whose password is a KNOWN_SECRETS value."""
     from tests.factories import NC_PASSWORD

@@ -14,6 +14,7 @@ from integrations.erpnext.errors import (
     ErpnextNetworkError,
     ErpnextProtocolError,
     ErpnextServerError,
+    ErpnextValidationError,
 )
 from openaec.exceptions import ApplicationError, ConflictError, NotFoundError
 from projects.models import Project
@@ -28,6 +29,7 @@ from ..constants import (
     SEARCH_READ_PAGE_SIZE,
 )
 from ..models import ErpnextProjectLink
+from ..normalise import as_stored_by_frappe, erpnext_text, like_pattern
 from .clients import ErpnextProjectNotFoundError, application_error, client_for, erpnext_errors
 from .sites import erpnext_site_get_or_create
 from .state import (
@@ -80,7 +82,14 @@ def erpnext_project_search(*, user, q: str = "", page: int = 1, page_size: int =
     rows: dict[str, dict[str, Any]] = {}
     truncated = False
     # Frappe's list API has no OR across fields in `filters`: ask once per field and merge.
-    searches = [{"name": ["like", f"%{q}%"]}, {"project_name": ["like", f"%{q}%"]}] if q else [None]
+    searches = (
+        [
+            {"name": ["like", like_pattern(q)]},
+            {"project_name": ["like", like_pattern(as_stored_by_frappe(q))]},
+        ]
+        if q
+        else [None]
+    )
     with client, erpnext_errors(site_url=site_url):
         for filters in searches:
             found = client.list_docs(
@@ -107,7 +116,10 @@ def erpnext_project_search(*, user, q: str = "", page: int = 1, page_size: int =
 
 
 def _search_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: row.get(key) for key in PROJECT_FIELDS}
+    found = {key: row.get(key) for key in PROJECT_FIELDS}
+    if found.get("project_name") is not None:
+        found["project_name"] = erpnext_text(found["project_name"])
+    return found
 
 
 def project_link_create(*, project: Project, user, erpnext_project: str) -> ErpnextProjectLink:
@@ -169,9 +181,12 @@ def project_link_create_new(
             doc[key] = value.isoformat()
     with client:
         saved, created_here = _insert_once(client, doc, marker=marker, site_url=site_url)
+        note = ""
+        if not created_here:  # made by an earlier attempt or link: take what was sent now
+            saved, note = _apply_inputs(client, saved, doc, site_url=site_url)
         try:
             state = remote_state_from_erpnext(saved, site_url=site_url)
-            return _link_save(project=project, user=user, site_url=site_url, state=state)
+            return _link_save(project=project, user=user, site_url=site_url, state=state, note=note)
         except Exception as exc:
             name = saved.get("name") if isinstance(saved, dict) else None
             if created_here and isinstance(name, str) and name:
@@ -198,21 +213,69 @@ def _insert_once(
         return client.insert_doc(PROJECT_DOCTYPE, doc), True
     except (ErpnextNetworkError, ErpnextServerError, ErpnextProtocolError) as exc:
         # The insert may have run with its answer lost: a POST is never re-sent, look instead.
-        try:
-            found = _find_by_title(client, title)
-        except ErpnextError:
-            found = None
-        if found is not None and marker in str(found.get("notes") or ""):
+        found = _find_ours(client, title, marker)
+        if found is not None:
             with erpnext_errors(site_url=site_url, doc=found["name"]):
                 return client.get_doc(PROJECT_DOCTYPE, found["name"]), True
+        raise application_error(exc, site_url=site_url) from exc
+    except ErpnextValidationError as exc:
+        # "Project Name must be unique": an earlier attempt whose answer was lost has landed
+        # since we looked (ERPNext keeps working after a client gives up).
+        found = (
+            _find_ours(client, title, marker) if exc.exc_type == "UniqueValidationError" else None
+        )
+        if found is not None:
+            with erpnext_errors(site_url=site_url, doc=found["name"]):
+                return client.get_doc(PROJECT_DOCTYPE, found["name"]), False
         raise application_error(exc, site_url=site_url) from exc
     except ErpnextError as exc:
         raise application_error(exc, site_url=site_url) from exc
 
 
+def _apply_inputs(
+    client: ErpnextClient, existing: dict[str, Any], sent: dict[str, Any], *, site_url: str
+) -> tuple[dict[str, Any], str]:
+    """A Project this BIM project made before (an earlier link, since removed, or an attempt
+    whose answer was lost) is linked again rather than duplicated; the status and dates sent
+    now are written to it, and a company it does not have is refused. Returns the Project and
+    the history note that says what happened."""
+    name = existing.get("name")
+    company = sent.get("company")
+    if company and existing.get("company") not in (None, "", company):
+        raise AlreadyLinkedError(
+            f"ERPNext project {name}, made from this BIM project before, belongs to company "
+            f"'{existing.get('company')}', not '{company}'. Link it by its ID, or delete it in "
+            "ERPNext first."
+        )
+    changes = {
+        key: sent[key]
+        for key in ("status", "expected_start_date", "expected_end_date")
+        if key in sent and existing.get(key) != sent[key]
+    }
+    note = f"Linked again to {name}, made from this BIM project before"
+    if changes:
+        with erpnext_errors(site_url=site_url, doc=str(name)):
+            existing = client.update_doc(PROJECT_DOCTYPE, str(name), changes)
+        note += f"; {', '.join(changes)} set as sent"
+    return existing, note + "."
+
+
+def _find_ours(client: ErpnextClient, title: str, marker: str) -> dict[str, Any] | None:
+    """The Project titled `title` that carries our note, if ERPNext has one now."""
+    try:
+        found = _find_by_title(client, title)
+    except ErpnextError:
+        return None
+    return found if found is not None and marker in str(found.get("notes") or "") else None
+
+
 def _find_by_title(client: ErpnextClient, title: str) -> dict[str, Any] | None:
+    # ERPNext stores a title that looks like HTML escaped: look for both spellings.
+    spellings = list(dict.fromkeys((title, as_stored_by_frappe(title))))
     rows = client.list_docs(
-        PROJECT_DOCTYPE, fields=["name", "project_name", "notes"], filters={"project_name": title}
+        PROJECT_DOCTYPE,
+        fields=["name", "project_name", "notes"],
+        filters={"project_name": ["in", spellings]},
     )
     return next(iter(rows), None)
 
@@ -242,7 +305,9 @@ def _refuse_if_linked(project: Project) -> None:
         )
 
 
-def _link_save(*, project: Project, user, site_url: str, state: RemoteState) -> ErpnextProjectLink:
+def _link_save(
+    *, project: Project, user, site_url: str, state: RemoteState, note: str = ""
+) -> ErpnextProjectLink:
     """Save the link and take ERPNext's state, all or nothing."""
     try:
         with transaction.atomic():
@@ -257,7 +322,13 @@ def _link_save(*, project: Project, user, site_url: str, state: RemoteState) -> 
                 project=project, site=site, erpnext_project=state.name, linked_by=user
             )
             history_row(
-                link=link, field=Field.LINK, old="", new=state.name, source=Source.USER, actor=user
+                link=link,
+                field=Field.LINK,
+                old="",
+                new=state.name,
+                source=Source.USER,
+                actor=user,
+                note=note,
             ).save()
             apply_remote_locked(
                 link=link, state=state, source=Source.PULL, actor=user, note="taken when linking"

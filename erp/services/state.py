@@ -11,7 +11,14 @@ from projects.permissions import require_global_writer as require_erp_writer  # 
 
 from ..constants import BIM_STATUS_BY_ERPNEXT
 from ..models import ErpnextProjectLink, ProjectStatusChange
-from ..normalise import ValueRejected, as_text, parse_date, parse_modified, parse_percent
+from ..normalise import (
+    ValueRejected,
+    as_text,
+    erpnext_text,
+    parse_date,
+    parse_modified,
+    parse_percent,
+)
 
 Source = ProjectStatusChange.Source
 Field = ProjectStatusChange.Field
@@ -63,7 +70,7 @@ def remote_state(doc: Any, *, partial: bool = False) -> RemoteState:
     raw_modified = doc.get("modified")
     modified = parse_modified(raw_modified)
     parsers = {
-        "title": lambda v: "" if v is None else str(v)[:255],
+        "title": lambda v: erpnext_text(v)[:255],
         "status": lambda v: "" if v is None else str(v)[:32],
         "percent_complete": parse_percent,
         "expected_start_date": lambda v: parse_date(v, field="expected_start_date"),

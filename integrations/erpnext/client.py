@@ -69,7 +69,9 @@ class ErpnextClient:
         retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._base_url = validate_url(base_url)
-        self._host = urlsplit(self._base_url).hostname or ""
+        parts = urlsplit(self._base_url)
+        # host:port, so that an error names the address tried ("Cannot connect to 127.0.0.1:8010")
+        self._host = f"{parts.hostname or ''}:{parts.port}" if parts.port else parts.hostname or ""
         _check_credential(api_key, "API key")
         _check_credential(api_secret, "API secret")
         self._policy = policy

@@ -201,3 +201,87 @@ def test_create_refuses_a_bad_date(erp, creator, project, api_client_for):
 
     assert response.status_code == 400
     assert "expected_start_date" in response.json()["detail"]
+
+
+def test_create_with_a_title_erpnext_escapes_links_the_project_it_made(
+    erp, creator, project, api_client_for, client
+):
+    """ERPNext stores "Haus A&B <Nord>" as "Haus A&amp;B &lt;Nord&gt;" (issue 8 #5)."""
+    project.name = "Haus A&B <Nord>"
+    project.save()
+
+    response = create(api_client_for, creator, project, company="OpenAEC Demo")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["title"] == "Haus A&B <Nord>"
+    assert erp.get_doc("Project", "PROJ-0001")["project_name"] == "Haus A&amp;B &lt;Nord&gt;"
+    client.force_login(creator)
+    page = client.get(f"/projects/{project.slug}/erpnext").content.decode()
+    assert "Haus A&amp;B &lt;Nord&gt;" in page  # escaped once, by the template
+    assert "&amp;amp;" not in page and "&amp;lt;" not in page
+
+
+def test_create_with_an_escaped_title_whose_answer_is_lost_finds_it(
+    erp, creator, project, api_client_for
+):
+    """The lookup after a lost answer finds the escaped title; before, the retry got 417
+    "Project Name must be unique"."""
+    project.name = "Haus A&B <Nord>"
+    project.save()
+    erp.inject("/api/resource/Project", method="POST", drop_after_handling=True)
+
+    first = create(api_client_for, creator, project, company="OpenAEC Demo")
+
+    assert first.status_code == 201, first.content
+    assert [d["name"] for d in erp.docs("Project")] == ["PROJ-0001"]
+
+
+def test_create_after_unlink_applies_the_dates_sent_and_says_so(
+    erp, creator, project, api_client_for
+):
+    """Issue 8 #7: creating again after an unlink relinked the old Project and dropped the
+    new expected dates without a word."""
+    assert create(api_client_for, creator, project, company="OpenAEC Demo").status_code == 201
+    client = api_client_for(creator)
+    assert client.delete(f"/api/projects/{project.slug}/erpnext").status_code == 204
+
+    response = create(
+        api_client_for,
+        creator,
+        project,
+        company="OpenAEC Demo",
+        expected_start_date="2026-03-01",
+        expected_end_date="2026-09-30",
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["erpnext_project"], body["expected_start_date"], body["expected_end_date"]) == (
+        "PROJ-0001",
+        "2026-03-01",
+        "2026-09-30",
+    )
+    doc = erp.get_doc("Project", "PROJ-0001")
+    assert (doc["expected_start_date"], doc["expected_end_date"]) == ("2026-03-01", "2026-09-30")
+    assert len(erp.docs("Project")) == 1
+    relinked = (
+        ProjectStatusChange.objects.filter(field="link", new_value="PROJ-0001")
+        .order_by("pk")
+        .last()
+    )
+    assert relinked.note == (
+        "Linked again to PROJ-0001, made from this BIM project before; "
+        "expected_start_date, expected_end_date set as sent."
+    )
+
+
+def test_create_after_unlink_refuses_another_company(erp, creator, project, api_client_for):
+    erp.add_doc("Company", {"company_name": "Other BV", "abbr": "OB"})
+    assert create(api_client_for, creator, project, company="OpenAEC Demo").status_code == 201
+    api_client_for(creator).delete(f"/api/projects/{project.slug}/erpnext")
+
+    response = create(api_client_for, creator, project, company="Other BV")
+
+    assert response.status_code == 409
+    assert "belongs to company 'OpenAEC Demo', not 'Other BV'" in response.json()["detail"]
+    assert not ErpnextProjectLink.objects.exists()

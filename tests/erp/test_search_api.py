@@ -123,3 +123,28 @@ def test_search_is_refused_to_viewers(erp, connect, viewer, api_client_for):
 
 def test_search_needs_authentication(erp, api_client_for):
     assert api_client_for(None).get("/api/erpnext/projects").status_code == 401
+
+
+def test_search_matches_percent_and_underscore_literally(erp, searcher, api_client_for):
+    """Issue 8 #9: `%` and `_` typed by the user were LIKE wildcards and matched everything."""
+    erp.add_doc("Project", {"project_name": "100% Beton"})
+    erp.add_doc("Project", {"project_name": "1000 Tower"})
+    erp.add_doc("Project", {"project_name": "Site_A"})
+    erp.add_doc("Project", {"project_name": "SiteBA"})
+    client = api_client_for(searcher)
+
+    percent = client.get("/api/erpnext/projects", {"q": "100%"}).json()["results"]
+    underscore = client.get("/api/erpnext/projects", {"q": "e_A"}).json()["results"]
+
+    assert [row["project_name"] for row in percent] == ["100% Beton"]
+    assert [row["project_name"] for row in underscore] == ["Site_A"]
+
+
+def test_search_finds_and_shows_titles_erpnext_stored_escaped(erp, searcher, api_client_for):
+    erp.add_doc("Project", {"project_name": "Haus A&B <Nord>"})
+
+    results = (
+        api_client_for(searcher).get("/api/erpnext/projects", {"q": "A&B <N"}).json()["results"]
+    )
+
+    assert [row["project_name"] for row in results] == ["Haus A&B <Nord>"]

@@ -168,7 +168,8 @@ def test_after_a_push_an_older_erpnext_state_is_ignored(erp, linked, api_client_
         link=with_lock, state=older, source=ProjectStatusChange.Source.WEBHOOK
     )
 
-    assert outcome.result == "stale"
+    # A late delivery is no news: unchanged, and no history row (issue 8 #4).
+    assert (outcome.result, outcome.changes) == ("unchanged", [])
     assert Project.objects.get(pk=linked.project_id).status == "completed"
 
 

@@ -290,3 +290,29 @@ def test_real_frappe_style_delivery_over_http(erp, connect, live_server, setting
 
     assert response.status_code == 200, response.text
     assert Project.objects.get(pk=project.pk).status == "completed"
+    assert [status for status, _ in erp.webhook_log] == [200]
+
+
+def test_frappe_does_not_retry_the_echo_of_a_push(erp, connect, live_server):
+    """ERPNext's Webhook sends our own push back; a non-2xx would be retried 3 times with a
+    traceback in ERPNext's Webhook Request Log each time (issue 8 #4)."""
+    from erp import services
+    from projects import services as project_services
+    from tests.factories import make_user
+
+    admin = make_user("root", role="admin")
+    connect(admin, erp)
+    erp.add_doc("Project", {"project_name": "Live"})
+    project = project_services.project_create(user=admin, name="Live")
+    link = services.project_link_create(project=project, user=admin, erpnext_project="PROJ-0001")
+    services.erpnext_site_webhook_secret_set(user=admin, site=link.site, secret=WEBHOOK_SECRET)
+    link.site.refresh_from_db()
+    url = f"{live_server.url}/api/webhooks/erpnext/{link.site.webhook_token}"
+    assert erp.send_webhook(url, "Project", "PROJ-0001", secret=WEBHOOK_SECRET).status_code == 200
+    rows = ProjectStatusChange.objects.count()
+
+    echo = erp.send_webhook(url, "Project", "PROJ-0001", secret=WEBHOOK_SECRET, sleep_scale=0.01)
+
+    assert (echo.status_code, echo.json()["result"]) == (200, "unchanged")
+    assert [status for status, _ in erp.webhook_log] == [200, 200]  # one try each
+    assert ProjectStatusChange.objects.count() == rows

@@ -22,8 +22,11 @@ What it follows, by Frappe source file:
   ``inject(retry_after=...)``).
 
 Register more DocTypes with ``register_doctype()`` (mandatory fields -> 417 MandatoryError,
-links -> 417 LinkValidationError, select options, child tables, naming), or call
-``register_stock_doctypes()`` for UOM, Item Group, Item and BOM.
+links -> 417 LinkValidationError, select options, child tables, naming, role permissions,
+Data fields, and behaviour as validate/on_update/on_submit/on_cancel hooks), or call
+``register_stock_doctypes()`` for ERPNext's doctypes as tests/erpnext_double/erpnext.py
+declares them (UOM, Item, BOM, Supplier, Purchase Order, Material Request, Budget, ...).
+``erpnext.recorded_site()`` is a double seeded like the recorded ERPNext 15 site.
 """
 
 from __future__ import annotations
@@ -418,6 +421,9 @@ class FrappeDouble(LoopbackDouble):
             mandatory=("project_name", "company"),
             links={"company": "Company"},
             selects={"status": ("Open", "Completed", "Cancelled")},
+            data_fields=("project_name",),  # stored HTML-escaped when it looks like HTML
+            unique=("project_name",),
+            labels={"project_name": "Project Name"},
             defaults={
                 "status": "Open",
                 "percent_complete": 0,
@@ -1325,8 +1331,7 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         found = any(_equal(left, o) for o in options)
         return found if op == "in" else not found
     if op in ("like", "not like"):
-        pattern = "^" + re.escape(str(right)).replace("%", ".*").replace("_", ".") + "$"
-        found = re.match(pattern, str(left or ""), re.IGNORECASE | re.DOTALL) is not None
+        found = re.match(_like_regex(str(right)), str(left or ""), re.I | re.DOTALL) is not None
         return found if op == "like" else not found
     if op == "between":
         low, high = right
@@ -1339,6 +1344,21 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         return False
     result = _ordered(left, right)
     return {">": result > 0, "<": result < 0, ">=": result >= 0, "<=": result <= 0}[op]
+
+
+def _like_regex(pattern: str) -> str:
+    """MariaDB's LIKE as a regex: % any run, _ one character, a backslash escapes the next."""
+    out, chars = ["^"], iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            out.append(re.escape(next(chars, "\\")))
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out) + "$"
 
 
 def _equal(left: Any, right: Any) -> bool:

@@ -45,8 +45,9 @@ def client(frappe):
 
 
 def add_projects(double: FrappeDouble, count: int, **fields) -> list[str]:
+    start = len(double.docs("Project"))  # project_name is unique in ERPNext
     return [
-        double.add_doc("Project", {"project_name": f"Tower {i}", **fields})["name"]
+        double.add_doc("Project", {"project_name": f"Tower {start + i}", **fields})["name"]
         for i in range(count)
     ]
 
@@ -575,8 +576,8 @@ def test_rate_limited_post_is_not_retried(frappe, client):
 # ---------------------------------------------------------------------------- secrets
 
 
-def test_client_repr_shows_the_host_only(frappe, client):
-    assert repr(client) == "ErpnextClient(host='127.0.0.1')"
+def test_client_repr_shows_the_host_and_port_only(frappe, client):
+    assert repr(client) == f"ErpnextClient(host='127.0.0.1:{frappe.port}')"
     assert SECRET not in repr(client) and KEY not in repr(client)
 
 
@@ -604,7 +605,9 @@ def test_secret_never_in_errors_or_logs(frappe, caplog):
             assert KEY not in text
     assert "[redacted]" in errors[0].message
     assert SECRET not in caplog.text and KEY not in caplog.text
-    assert "ERPNext GET 127.0.0.1/api/method/frappe.auth.get_logged_user" in caplog.text
+    assert f"ERPNext GET 127.0.0.1:{frappe.port}/api/method/frappe.auth.get_logged_user" in (
+        caplog.text
+    )
 
 
 def test_credentials_with_line_breaks_are_refused_without_echo(frappe):
