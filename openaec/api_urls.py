@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("projects.api.urls")),
     path("", include("erp.api.urls")),
     path("", include("bom.api.urls")),
+    path("", include("orders.api.urls")),
     path("", include("jobs.api.urls")),
 ]
