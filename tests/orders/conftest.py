@@ -53,8 +53,9 @@ def buyer(editor, site):
 
 
 @pytest.fixture
-def restricted(editor, site):
-    """`editor`, connected as the Purchase User (+ Projects User, Manufacturing User)."""
+def restricted(editor, site, linked):
+    """`editor`, connected as the Purchase User (+ Projects User, Manufacturing User) after
+    linking the project (which needs a Projects User too)."""
     return connect(editor, site, key=RESTRICTED_KEY, secret=RESTRICTED_SECRET)
 
 

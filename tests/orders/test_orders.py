@@ -3,8 +3,8 @@ units, rates, never twice, budgets, roles, Material Requests."""
 
 import pytest
 
-from tests.bom.conftest import make_version
-from tests.orders.conftest import BEAMS, CHOSEN, DOORS, PIPES, pos
+from tests.bom.conftest import add_rule, make_version
+from tests.orders.conftest import BEAMS, CHOSEN, DOORS, MODEL, PIPES, pos
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,199 @@ def test_orders_made_before_the_worker_died_are_adopted_on_resume(
     assert job.state == "succeeded", job.error
     assert len(pos(site)) == 3
     assert [d["action"] for d in job.documents].count("adopted") == 3
+
+
+def budget(site, erp_project, action, amount=100):
+    doc = site.add_doc(
+        "Budget",
+        {
+            "budget_against": "Project",
+            "project": erp_project["name"],
+            "fiscal_year": "2026",
+            "applicable_on_purchase_order": 1,
+            "applicable_on_booking_actual_expenses": 1,
+            "action_if_annual_budget_exceeded_on_po": action,
+            "accounts": [{"account": "Cost of Goods Sold - BTC", "budget_amount": amount}],
+        },
+    )
+    return site.set_doc("Budget", doc["name"], docstatus=1)
+
+
+def test_a_stop_budget_refuses_the_submit_with_erpnexts_message_per_order(
+    site, buyer, project, ready, create, erp_project
+):
+    budget(site, erp_project, "Stop")
+
+    _, job = create(buyer, project, ready, submit=True, **CHOSEN)
+
+    job.refresh_from_db()
+    assert job.state == "failed"
+    assert "ERPNext refused to submit" in job.error
+    refused = job.error_details
+    assert refused and all(e["order"] for e in refused)
+    assert (
+        "Annual Budget for Account Cost of Goods Sold - BTC against Project" in refused[0]["error"]
+    )
+    assert "It will be exceed by" in refused[0]["error"]
+    assert "<strong>" not in refused[0]["error"]
+    assert all(order["docstatus"] == 0 for order in pos(site))  # the drafts stay
+
+
+def test_a_warn_budget_submits_and_keeps_erpnexts_alerts(
+    site, buyer, project, ready, create, erp_project
+):
+    budget(site, erp_project, "Warn")
+
+    _, job = create(buyer, project, ready, submit=True, **CHOSEN)
+
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    alerts = [a for order in job.result["orders"] for a in order["alerts"]]
+    assert any(a.startswith("Annual Budget for Account Cost of Goods Sold - BTC") for a in alerts)
+    assert all(order["docstatus"] == 1 for order in pos(site))
+    assert all(o["status"] == "To Receive and Bill" for o in pos(site))  # a separate submit
+
+
+def test_the_preview_shows_the_budget_left(site, buyer, project, ready, preview, erp_project):
+    budget(site, erp_project, "Stop", amount=20000)
+
+    body = preview(buyer, project, ready, **CHOSEN).json()
+
+    [account] = body["budget"]["accounts"]
+    assert (account["account"], account["amount"], account["left"]) == (
+        "Cost of Goods Sold - BTC",
+        20000.0,
+        20000.0,
+    )
+    assert account["exceeded_by_this_order"] is False
+
+
+def test_without_a_supplier_the_preview_asks_to_choose_one_and_create_refuses(
+    site, buyer, project, ready, preview, create
+):
+    body = preview(buyer, project, ready).json()
+
+    [problem] = body["problems"]
+    assert problem["item_code"] == "DOOR-90"
+    assert "choose one" in problem["error"]
+    assert lines_by_item(body)["DOOR-90"]["supplier"] == ""
+    _, job = create(buyer, project, ready)
+    job.refresh_from_db()
+    assert job.state == "failed"
+    assert job.error_details[0]["item_code"] == "DOOR-90"
+    assert pos(site) == []
+
+
+def test_a_supplier_or_item_missing_in_erpnext_names_the_role_that_creates_it(
+    site, buyer, project, ready, preview
+):
+    add_rule(project, ifc_class="IfcWindow", item_code="WINDOW-X", quantity="count", uom="Nos")
+    version = make_version(project, [*MODEL, ("IfcWindow", "W1", None, 2, None, None, None, None)])
+
+    body = preview(buyer, project, version, suppliers={"DOOR-90": "Nobody Ltd"}).json()
+
+    errors = {p.get("item_code") or p.get("supplier"): p for p in body["problems"]}
+    assert errors["WINDOW-X"]["role"] == "Item Manager"
+    assert errors["Nobody Ltd"]["role"] == "Purchase Master Manager"
+
+
+def test_the_restricted_purchase_user_previews_and_orders(
+    site, restricted, project, linked, masters, rules, version, preview, create
+):
+    # no UOM, no Item Price, no Budget, no Item/Supplier writes for this user
+    body = preview(restricted, project, version, **CHOSEN)
+
+    assert body.status_code == 200, body.content
+    body = body.json()
+    assert body["problems"] == []
+    assert lines_by_item(body)["REBAR"]["rate"] == 500.0  # through apply_price_list
+    assert body["budget"]["readable"] is False
+    assert "Accounts Manager" in body["budget"]["message"]
+    _, job = create(restricted, project, version, submit=True, **CHOSEN)
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    assert len(pos(site)) == 3
+
+
+def test_a_viewer_gets_403_and_nothing_is_read(
+    site, project, project_viewer, ready, preview, create
+):
+    from tests.orders.conftest import connect
+
+    connect(project_viewer, site)
+    before = len(site.requests)
+
+    response = preview(project_viewer, project, ready)
+    created, _ = create(project_viewer, project, ready)
+
+    assert (response.status_code, created.status_code) == (403, 403)
+    assert len(site.requests) == before
+
+
+def test_a_global_viewer_gets_403(site, viewer, project, ready, create):
+    from projects import services as project_services
+
+    project_services.project_member_set(project=project, user_id=viewer.pk, role="admin")
+    response, _ = create(viewer, project, ready)
+
+    assert response.status_code == 403
+
+
+def test_an_unlinked_project_is_a_400_saying_so(buyer, project, masters, rules, version, preview):
+    response = preview(buyer, project, version)
+
+    assert response.status_code == 400
+    assert "Link this project to an ERPNext Project" in response.json()["detail"]
+
+
+def test_material_requests_instead_and_the_delta_counts_open_requests(
+    site, buyer, project, ready, create, preview, erp_project
+):
+    _, job = create(buyer, project, ready, doctype="Material Request", **CHOSEN)
+
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    requests = site.docs("Material Request")
+    assert len(requests) == 3
+    for request in requests:
+        assert request["material_request_type"] == "Purchase"
+        assert all(row["project"] == erp_project["name"] for row in request["items"])
+    body = preview(buyer, project, ready, **CHOSEN).json()
+    assert body["orders"] == []
+    assert lines_by_item(body)["REBAR"]["ordered_qty"] == 10.266
+
+
+def test_a_150_line_takeoff_is_one_order_with_150_rows_and_constant_reads(
+    site, buyer, project, linked, masters, create
+):
+    lines = []
+    for n in range(160):
+        code = f"PART-{n:03d}"
+        site.add_doc("Item", {"item_code": code, "item_group": "Raw Material", "stock_uom": "Nos"})
+        add_rule(
+            project,
+            type_name=f"T{n:03d}",
+            item_code=code,
+            quantity="count",
+            uom="Nos",
+            rate="2",
+            supplier="Build Mart",
+        )
+        lines.append(("IfcMember", f"T{n:03d}", None, 1 + n % 3, None, None, None, None))
+    version = make_version(project, lines)
+    before = len(site.requests)
+
+    _, job = create(buyer, project, version, submit=True)
+
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    [order] = pos(site)
+    assert len(order["items"]) == 160
+    assert order["docstatus"] == 1
+    writes = [
+        r
+        for r in site.requests[before:]
+        if r.method in ("POST", "PUT") and "get_list" not in r.path
+    ]
+    assert len(writes) == 2  # one insert, one submit
+    assert job.reads <= 12
