@@ -445,7 +445,7 @@ def _place(job: Job, context: JobContext, gateway: OrderGateway) -> dict[str, An
     doctype = plan["doctype"]
     made: dict[str, dict] = dict(context.checkpoint_data.get("made") or {})
     total = len(plan["orders"]) or 1
-    found = _marked(gateway, doctype, job)
+    found = _marked(gateway, doctype, job) if plan["orders"] else {}
     for index, order in enumerate(plan["orders"]):
         number = str(order["number"])
         mark = planning.marker(job.pk.hex, order["number"])
