@@ -379,3 +379,44 @@ def test_a_150_line_takeoff_is_one_order_with_150_rows_and_constant_reads(
     ]
     assert len(writes) == 2  # one insert, one submit
     assert job.reads <= 12
+
+
+def test_per_storey_one_order_per_supplier_and_storey_and_ordered_covers_the_first(
+    site, buyer, project, linked, masters, rules, create, preview
+):
+    from projects.models import TakeoffElement
+
+    version = make_version(project, [BEAMS])  # 6 beams, 1,711 kg each
+    elements = TakeoffElement.objects.filter(model_version=version).order_by("global_id")
+    for n, element in enumerate(elements):
+        element.storey = "Level 1" if n < 2 else "Level 2"
+        element.save(update_fields=["storey"])
+    dates = {"Level 1": "2027-01-10", "Level 2": "2027-02-10"}
+
+    body = preview(buyer, project, version, delivery="storey", schedule_dates=dates).json()
+
+    assert [(o["group"], o["schedule_date"]) for o in body["orders"]] == [
+        ("Level 1", "2027-01-10"),
+        ("Level 2", "2027-02-10"),
+    ]
+    assert [o["rows"][0]["qty"] for o in body["orders"]] == [3.422, 6.844]
+    # 4 t already on order (a first run of Level 1 and part of Level 2): Level 1 is covered first
+    site.add_doc(
+        "Purchase Order",
+        {
+            "supplier": "Steel Supplies",
+            "project": linked.erpnext_project,
+            "schedule_date": "2027-01-01",
+            "items": [
+                {"item_code": "REBAR", "qty": 4, "uom": "Tonne", "project": linked.erpnext_project}
+            ],
+        },
+    )
+    body = preview(buyer, project, version, delivery="storey", schedule_dates=dates).json()
+    [order] = body["orders"]
+    assert (order["group"], order["rows"][0]["qty"]) == ("Level 2", 6.266)
+    _, job = create(buyer, project, version, delivery="storey", schedule_dates=dates)
+    job.refresh_from_db()
+    [made] = [o for o in pos(site) if o["name"] == job.result["orders"][0]["name"]]
+    assert made["schedule_date"] == "2027-02-10"
+    assert "Level 2" in made["title"]
