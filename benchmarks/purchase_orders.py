@@ -19,43 +19,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# The sibling script's Django setup and request counts (this file runs as a script too).
+from bom_sync import counts, setup_django
+
 UOMS = ("Kg", "Meter", "Nos", "Cubic Meter", "Square Meter")
 KINDS = {"Kg": "weight", "Meter": "length", "Nos": "count", "Cubic Meter": "volume"}
 KINDS["Square Meter"] = "area"
-
-
-def setup_django(tmp: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ["INTEGRATIONS_ALLOW_PRIVATE_NETWORKS"] = "true"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.INFO)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def is_write(request) -> bool:
-    return request.method in ("POST", "PUT", "DELETE") and "get_list" not in request.path
-
-
-def counts(double) -> dict:
-    requests = double.requests
-    writes = sum(1 for r in requests if is_write(r))
-    return {"requests": len(requests), "reads": len(requests) - writes, "writes": writes}
 
 
 def code(n: int) -> str:
