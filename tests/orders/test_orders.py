@@ -420,3 +420,35 @@ def test_per_storey_one_order_per_supplier_and_storey_and_ordered_covers_the_fir
     [made] = [o for o in pos(site) if o["name"] == job.result["orders"][0]["name"]]
     assert made["schedule_date"] == "2027-02-10"
     assert "Level 2" in made["title"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"schedule_date": "next week"}, "schedule_date"),
+        ({"delivery": "floor"}, "delivery"),
+        ({"suppliers": {"DOOR-90": "Door*"}}, "Suppliers"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_options_are_a_400_naming_them_and_nothing_is_read(
+    site, buyer, project, ready, preview, body, named
+):
+    before = len(site.requests)
+
+    response = preview(buyer, project, ready, **body)
+
+    assert response.status_code == 400
+    assert named in str(response.json())
+    assert len(site.requests) == before
+
+
+def test_a_rule_names_its_supplier_through_the_rules_api(buyer, project, api_client_for):
+    response = api_client_for(buyer).post(
+        f"/api/projects/{project.slug}/bom/rules",
+        {"item_code": "PIPE", "quantity": "length", "uom": "Box", "supplier": "Build Mart"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["supplier"] == "Build Mart"
