@@ -24,6 +24,12 @@ class MappingRuleForm(forms.Form):
     )
     rate = forms.CharField(required=False, help_text="Rate per UOM, if known.")
     priority = forms.IntegerField(initial=0, required=False, help_text="Higher is tried first.")
+    supplier = forms.CharField(
+        label="ERPNext supplier",
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        help_text="For purchase orders; empty: the Item's default supplier.",
+    )
 
     def clean(self):
         data = super().clean()

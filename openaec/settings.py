@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "projects",
     "erp",
     "bom",
+    "orders",
     "jobs",
 ]
 

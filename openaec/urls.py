@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("erp.urls")),
     path("", include("bom.urls")),
+    path("", include("orders.urls")),
     path("", include("jobs.urls")),
 ]

@@ -775,7 +775,8 @@ class FrappeDouble(LoopbackDouble):
         fields = _json_param(params.get("fields")) or ["name"]
         if isinstance(fields, str):
             fields = [fields]
-        tests = [self._condition(doctype, *f) for f in _normalize_filters(params.get("filters"))]
+        filters = _normalize_filters(params.get("filters"))
+        tests = [self._condition(doctype, *f) for f in filters]
         rows = [d for d in self._store[doctype].values() if all(t(d) for t in tests)]
         for fieldname, descending in reversed(_order(params.get("order_by") or "modified desc")):
             rows.sort(key=lambda d, f=fieldname: _sort_key(d.get(f)), reverse=descending)
@@ -786,18 +787,24 @@ class FrappeDouble(LoopbackDouble):
             or params.get("page_length")
             or (0 if "limit_page_length" in params else DEFAULT_PAGE_LENGTH)
         )
-        rows = rows[start : start + length] if length else rows[start:]
         spec = self._specs[doctype]
         tables = {f.split(".", 1)[0] for f in fields if "." in f and "`" not in f}
         tables &= set(spec.child_tables)
         if not tables:
+            rows = rows[start : start + length] if length else rows[start:]
             return [_select(row, fields) for row in rows]
-        # "items.qty": one row per child row, child keys without the table prefix
-        # (frappe.model.db_query joins the child table; "items.name" overwrites "name").
+        # "items.qty": frappe.model.db_query LEFT JOINs the child table: one row per child row
+        # (a parent without rows gives one row of nulls), a filter on that child doctype is
+        # tested per row, and the limit counts joined rows. Child keys lose the table prefix
+        # ("items.name" overwrites "name").
         table = sorted(tables)[0]
+        child_doctype = spec.child_tables[table].name
+        row_tests = [_condition(f, op, v) for t, f, op, v in filters if t == child_doctype]
         out = []
         for row in rows:
-            for child in row.get(table) or []:
+            for child in row.get(table) or [{}]:
+                if not all(test(child) for test in row_tests):
+                    continue
                 picked: dict[str, Any] = {}
                 for field_ in fields:
                     if field_.startswith(f"{table}."):
@@ -805,7 +812,7 @@ class FrappeDouble(LoopbackDouble):
                     else:
                         picked.update(_select(row, [field_]))
                 out.append(picked)
-        return out
+        return out[start : start + length] if length else out[start:]
 
     def _condition(
         self, doctype: str, table: str | None, field: str, op: str, value: Any
