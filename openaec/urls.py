@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("erp.urls")),
     path("", include("bom.urls")),
     path("", include("jobs.urls")),
+    path("", include("preflight.urls")),
 ]

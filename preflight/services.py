@@ -17,16 +17,13 @@ from bom.models import MappingRule
 from erp.models import ErpnextProjectLink, ErpnextSite
 from erp.services.clients import ErpnextContext, erpnext_context, erpnext_failure
 from integrations.erpnext.errors import ErpnextError
-from openaec.exceptions import ApplicationError
 from projects.models import Project
 
 from .probes import Probe
 from .report import (
-    BLOCKING,
     FEATURES,
     NOT_READY,
     READY,
-    Builder,
     Check,
     Feature,
     SiteFacts,
@@ -158,32 +155,4 @@ def site_facts(*, user, site_url: str, today: dt.date) -> SiteFacts:
     )
 
 
-def bom_write_check(
-    *, context: ErpnextContext, submit: bool, create_missing_items: bool, item_group: str
-) -> None:
-    """Before a BOM sync is queued: refuse (400, with the role or the fix) when ERPNext will
-    certainly refuse its writes. A permission ERPNext does not answer about is let through."""
-    probe = Probe(context.client)
-    facts = SiteFacts(site_url=context.site_url, today="", item_group=item_group)
-    b = Builder(probe, facts, "your ERPNext user")
-    checks = [b.perm("BOM", "create")]
-    if submit:
-        checks.append(b.perm("BOM", "submit"))
-    if create_missing_items:
-        checks.append(
-            b.existing(
-                "Item Group",
-                {item_group: ["the item group of new Items"]},
-                BLOCKING,
-                "Create the Item Group {names} in ERPNext, or name an existing one.",
-            )
-        )
-    refused = [c for c in checks if c.ok is False and c.severity == BLOCKING]
-    if refused:
-        raise ApplicationError(
-            "This sync cannot succeed, so nothing was written: "
-            + " ".join(f"{c.reason}. {c.fix}" for c in refused)
-        )
-
-
-__all__ = ["NOT_READY", "READY", "PreflightReport", "bom_write_check", "erpnext_preflight"]
+__all__ = ["NOT_READY", "READY", "PreflightReport", "erpnext_preflight"]
