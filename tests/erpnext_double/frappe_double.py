@@ -451,10 +451,10 @@ class FrappeDouble(LoopbackDouble):
         self.register_method("frappe.client.cancel", _client_cancel, http_methods=("POST",))
         self.register_method("frappe.client.has_permission", _client_has_permission)
         self.register_method("ping", lambda d, p, user: "pong", allow_guest=True)
-        # frappe/integrations/doctype/webhook: named by prompt, only System Manager may read.
+        # frappe/integrations/doctype/webhook: only a System Manager may read it.
         self.register_doctype(
             "Webhook",
-            naming=lambda doc, existing: str(doc.get("__newname") or doc.get("name") or ""),
+            naming="hash",  # the given "name" (Frappe's prompt), else a hash
             mandatory=("webhook_doctype", "request_url"),
             defaults={"enabled": 1, "enable_security": 0, "webhook_docevent": "on_update"},
             permissions={},
