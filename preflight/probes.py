@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bom.erpnext import BomGateway
 from integrations.erpnext.client import ErpnextClient
 from integrations.erpnext.errors import (
     ErpnextError,
@@ -24,7 +25,6 @@ from integrations.erpnext.errors import (
 
 METHOD_HAS_PERMISSION = "frappe.client.has_permission"  # frappe/client.py, whitelisted
 METHOD_FISCAL_YEAR = "erpnext.accounts.utils.get_fiscal_year"  # 417 FiscalYearError if none
-METHOD_EXCHANGE_RATE = "erpnext.setup.utils.get_exchange_rate"  # 0 when the site has none
 
 
 @dataclass(frozen=True)
@@ -158,16 +158,7 @@ class Probe:
         """ERPNext's exchange rate between two currencies; False when it has none (0)."""
 
         def question() -> Answer:
-            rate = self.client.call_method(
-                METHOD_EXCHANGE_RATE,
-                http_method="GET",
-                from_currency=from_currency,
-                to_currency=to_currency,
-            )
-            try:
-                value = float(rate or 0)
-            except (TypeError, ValueError):
-                value = 0.0
+            value = BomGateway(self.client).exchange_rate(from_currency, to_currency)
             return Answer(value > 0, value=value)
 
         return self._ask(("rate", from_currency, to_currency), question)
