@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("bom.urls")),
     path("", include("orders.urls")),
     path("", include("jobs.urls")),
+    path("", include("preflight.urls")),
 ]

@@ -449,7 +449,16 @@ class FrappeDouble(LoopbackDouble):
         self.register_method("frappe.client.insert", _client_insert, http_methods=("POST",))
         self.register_method("frappe.client.submit", _client_submit, http_methods=("POST",))
         self.register_method("frappe.client.cancel", _client_cancel, http_methods=("POST",))
+        self.register_method("frappe.client.has_permission", _client_has_permission)
         self.register_method("ping", lambda d, p, user: "pong", allow_guest=True)
+        # frappe/integrations/doctype/webhook: only a System Manager may read it.
+        self.register_doctype(
+            "Webhook",
+            naming="hash",  # the given "name" (Frappe's prompt), else a hash
+            mandatory=("webhook_doctype", "request_url"),
+            defaults={"enabled": 1, "enable_security": 0, "webhook_docevent": "on_update"},
+            permissions={},
+        )
         self.register_method(
             "frappe.client.insert_many", _insert_many, http_methods=("POST", "PUT")
         )
@@ -1121,6 +1130,23 @@ class FrappeDouble(LoopbackDouble):
 
 
 # ---------------------------------------------------------------------- whitelisted methods
+
+
+def _client_has_permission(double: FrappeDouble, params: dict[str, Any], user: str) -> Any:
+    """frappe.client.has_permission with an empty docname: the doctype's role permissions
+    (frappe.permissions.has_permission with no doc), and on False the check's log as a
+    msgprint (print_has_permission_check_logs)."""
+    doctype = str(params.get("doctype") or "")
+    if doctype not in double._specs:
+        raise FrappeException("DoesNotExistError", f"DocType {doctype} not found", 404)
+    op = str(params.get("perm_type") or "read").lower()
+    allowed = doctype not in double._forbidden and double.has_permission(doctype, op, user)
+    if not allowed:
+        double.msgprint(
+            f"User <strong>{html.escape(user)}</strong> does not have doctype access via role "
+            f"permission for document <strong>{html.escape(doctype)}</strong>"
+        )
+    return {"has_permission": allowed}
 
 
 def _get_count(double: FrappeDouble, params: dict[str, Any], user: str) -> int:
