@@ -14,11 +14,12 @@ Rules, in short (details in quantities.py, materials.py, geometry.py):
 * ``source`` is "geometry" if any quantity of the row was measured, else
   "qto" if any came from a quantity set, else "none".
 * Layer sets are split: one row per layer with ``layer`` = its index and
-  ``count``, ``volume`` and ``weight`` multiplied by the layer's thickness
-  share (so the layers of one element sum back to count 1 and its volume);
-  ``length`` and ``area`` are the element's, on every layer, because each
-  layer covers the whole face (aggregate() counts them once per element
-  unless lines are split by material or layer).
+  ``volume`` and ``weight`` multiplied by the layer's thickness share (so the
+  layers of one element sum back to its volume); ``length`` and ``area`` are
+  the element's, on every layer, because each layer covers the whole face
+  (aggregate() counts them once per element unless lines are split by
+  material or layer). ``count`` is 1 on every row: a count is a number of
+  pieces, so a line counts the distinct elements in it, never layer shares.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class ElementQuantity:
     storey: str | None
     material: str | None
     layer: int | None  # index in the layer set; None when the material was not split
-    count: float  # 1.0 for an element; the thickness share on a layer row
+    count: int  # 1: the row is (a layer of) one piece; lines count distinct elements
     length: float | None
     area: float | None
     volume: float | None
@@ -186,7 +187,7 @@ def _rows(
                         storey=record.storey,
                         material=label,
                         layer=index,
-                        count=share,
+                        count=1,
                         length=length,
                         area=area,
                         volume=volume * share if volume is not None else None,
@@ -201,7 +202,7 @@ def _rows(
                     storey=record.storey,
                     material=record.material,
                     layer=None,
-                    count=1.0,
+                    count=1,
                     length=length,
                     area=area,
                     volume=volume,

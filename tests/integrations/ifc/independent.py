@@ -147,17 +147,20 @@ def _join(names) -> str | None:
 
 
 def qto_totals_by_class_and_material(path) -> dict[tuple, dict[str, float | None]]:
-    """Sum count and Qto quantities per (ifc_class, material label), layers split."""
+    """Per (ifc_class, material label), layers split: the distinct elements (count, whole
+    pieces) and the summed Qto quantities (volume and weight by layer share)."""
     model = ifcopenshell.open(str(path))
     scales = si_scales(model)
     totals: dict[tuple, dict[str, float | None]] = defaultdict(
-        lambda: {"count": 0.0, "length": None, "area": None, "volume": None, "weight": None}
+        lambda: {"count": 0, "length": None, "area": None, "volume": None, "weight": None}
     )
+    pieces: dict[tuple, set[str]] = defaultdict(set)
     for element in measurable_elements(model):
         values = qto_values(element, scales)
         for label, share in material_split(element):
             line = totals[(element.is_a(), label)]
-            line["count"] += share
+            pieces[(element.is_a(), label)].add(element.GlobalId)
+            line["count"] = len(pieces[(element.is_a(), label)])
             for kind, value in values.items():
                 if value is None:
                     continue
