@@ -201,6 +201,20 @@ def geometry_totals_by_class(path) -> dict[str, dict[str, float]]:
             else:
                 area = shape_util.get_area(shape.geometry)
         line["area"] += area
-        if volume <= math.prod(vertices.max(axis=0) - vertices.min(axis=0)) * 1.01:
+        box = vertices.max(axis=0) - vertices.min(axis=0)
+        if volume <= math.prod(box) * 1.01 and not moves_with_origin(shape.geometry, box):
             line["volume"] += volume
     return dict(totals)
+
+
+def moves_with_origin(geometry, box) -> bool:
+    """An open surface's "volume" changes when the mesh is moved: move it by its own size."""
+    vertices = shape_util.get_vertices(geometry)
+    faces = shape_util.get_faces(geometry)
+
+    def signed(v):
+        a, b, c = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
+        return float(np.sum(a * np.cross(b, c))) / 6.0
+
+    here, there = signed(vertices), signed(vertices + box)
+    return abs(there - here) > 1e-3 * abs(here)
