@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from projects import services
 from projects.models import ProjectRole
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_IFC = REPO_ROOT.parent / "shared" / "ifc"
@@ -44,6 +45,18 @@ def project_viewer(member):
 @pytest.fixture
 def project_editor(member):
     return member("pete", ProjectRole.EDITOR)
+
+
+@pytest.fixture
+def browser():
+    """A test client signed in as the given user, for the HTML pages."""
+
+    def login(user) -> Client:
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return login
 
 
 @pytest.fixture

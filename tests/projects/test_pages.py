@@ -2,23 +2,12 @@
 
 import re
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from jobs.models import Job
 from projects.models import ModelVersion, Project
 from tests.factories import PASSWORD
-
-
-@pytest.fixture
-def browser():
-    def login(user) -> Client:
-        client = Client()
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return login
 
 
 def test_pages_need_login(project):

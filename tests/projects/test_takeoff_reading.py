@@ -7,27 +7,13 @@ import io
 import re
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from jobs.models import Job
 from projects.exports import quantity_text
 from projects.models import ModelVersion, TakeoffElement
-from tests.factories import PASSWORD
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-@pytest.fixture
-def signed_in():
-    """A test client signed in as the user (the HTML pages)."""
-
-    def login(user) -> Client:
-        client = Client()
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return login
 
 
 def _url(project, version=1, suffix="takeoff"):
@@ -86,12 +72,12 @@ def test_filter_choices_of_an_outsider_are_404(project, outsider, api_client_for
 
 
 def test_takeoff_page_offers_the_values_and_filters_by_contains(
-    signed_in, project, editor, synthetic_ifc, ready_version
+    browser, project, editor, synthetic_ifc, ready_version
 ):
     ready_version(synthetic_ifc(elements=12))
 
     html = (
-        signed_in(editor)
+        browser(editor)
         .get(f"/projects/{project.slug}/models/1/takeoff?group_by=material&material=conc")
         .content.decode()
     )
@@ -160,9 +146,9 @@ def test_diff_with_a_bad_unchanged_flag_is_400(
 
 
 def test_diff_page_hides_unchanged_lines_and_links_the_counts(
-    signed_in, project, editor, two_versions
+    browser, project, editor, two_versions
 ):
-    client = signed_in(editor)
+    client = browser(editor)
     url = f"/projects/{project.slug}/models/2/diff"
 
     html = client.get(f"{url}?against=1&group_by=ifc_class,material").content.decode()
@@ -244,13 +230,13 @@ def test_a_different_file_is_no_duplicate(project, editor, synthetic_ifc, upload
 
 
 def test_upload_page_asks_before_storing_an_identical_file(
-    signed_in, project, editor, synthetic_ifc, upload_file, django_capture_on_commit_callbacks
+    browser, project, editor, synthetic_ifc, upload_file, django_capture_on_commit_callbacks
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     content = synthetic_ifc(elements=4).read_bytes()
     upload_file(project, editor, content)
-    client = signed_in(editor)
+    client = browser(editor)
     url = f"/projects/{project.slug}/upload"
 
     asked = client.post(url, {"file": SimpleUploadedFile("m.ifc", content)})
@@ -277,13 +263,13 @@ def _failed_upload(project, editor, upload_file, content, name="cut.ifc"):
 
 
 def test_broken_file_is_not_offered_a_retry(
-    project, editor, synthetic_ifc, upload_file, api_client_for, signed_in
+    project, editor, synthetic_ifc, upload_file, api_client_for, browser
 ):
     good = synthetic_ifc(elements=4).read_bytes()
     job = _failed_upload(project, editor, upload_file, good[: len(good) // 2])
 
     api_job = api_client_for(editor).get(f"/api/jobs/{job.pk}").json()
-    page = signed_in(editor).get(f"/jobs/{job.pk}").content.decode()
+    page = browser(editor).get(f"/jobs/{job.pk}").content.decode()
     retry = api_client_for(editor).post(f"/api/jobs/{job.pk}/retry")
 
     assert api_job["state"] == "failed"
@@ -295,7 +281,7 @@ def test_broken_file_is_not_offered_a_retry(
 
 
 def test_a_server_side_failure_is_still_offered_a_retry(
-    project, editor, synthetic_ifc, upload_file, signed_in, monkeypatch
+    project, editor, synthetic_ifc, upload_file, browser, monkeypatch
 ):
     import integrations.ifc
 
@@ -305,7 +291,7 @@ def test_a_server_side_failure_is_still_offered_a_retry(
     monkeypatch.setattr(integrations.ifc, "take_off", explode)
     job = _failed_upload(project, editor, upload_file, synthetic_ifc(elements=2).read_bytes())
 
-    page = signed_in(editor).get(f"/jobs/{job.pk}").content.decode()
+    page = browser(editor).get(f"/jobs/{job.pk}").content.decode()
 
     assert 'id="job-retry"' in page
     assert job.error_details == []
@@ -453,11 +439,11 @@ def test_xlsx_neutralises_formula_names(
 
 
 def test_takeoff_page_links_the_excel_and_csv_downloads(
-    signed_in, project, editor, synthetic_ifc, ready_version
+    browser, project, editor, synthetic_ifc, ready_version
 ):
     ready_version(synthetic_ifc(elements=4))
 
-    html = signed_in(editor).get(f"/projects/{project.slug}/models/1/takeoff?material=brick")
+    html = browser(editor).get(f"/projects/{project.slug}/models/1/takeoff?material=brick")
     html = html.content.decode()
 
     assert f'href="/api/projects/{project.slug}/models/1/takeoff.xlsx?material=brick"' in html
