@@ -9,7 +9,7 @@ VALUE_WIDTH = 120
 BAR_HEIGHT = 22
 GAP = 8
 TOP = 8
-MAX_LABEL_CHARS = 34
+MAX_LABEL_CHARS = 30
 
 
 def format_quantity(value: float | None, unit: str = "", *, show_unit: bool = True) -> str:

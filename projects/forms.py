@@ -26,6 +26,14 @@ class ModelUploadForm(forms.Form):
         help_text="An .ifc (IFC2X3, IFC4 or IFC4X3) or .ifczip file.",
         widget=forms.ClearableFileInput(attrs={"accept": ".ifc,.ifczip"}),
     )
+    allow_duplicate = forms.BooleanField(
+        required=False,
+        label="Store it as a new version even though it is identical to an earlier one",
+    )
+
+
+def _choice_input(name: str) -> forms.TextInput:
+    return forms.TextInput(attrs={"list": f"choices-{name}", "autocomplete": "off"})
 
 
 class TakeoffFilterForm(forms.Form):
@@ -35,7 +43,10 @@ class TakeoffFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Group by",
     )
-    ifc_class = forms.CharField(required=False, label="IFC class")
-    type_name = forms.CharField(required=False, label="Type")
-    material = forms.CharField(required=False)
-    storey = forms.CharField(required=False)
+    # "contains", case-insensitive; the datalists (choices-<name>) offer the values that exist.
+    ifc_class = forms.CharField(
+        required=False, label="IFC class", widget=_choice_input("ifc_class")
+    )
+    type_name = forms.CharField(required=False, label="Type", widget=_choice_input("type_name"))
+    material = forms.CharField(required=False, widget=_choice_input("material"))
+    storey = forms.CharField(required=False, widget=_choice_input("storey"))

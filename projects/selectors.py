@@ -210,6 +210,27 @@ def takeoff_totals(*, version: ModelVersion, query: TakeoffQuery) -> dict:
     return _line_from_row(row, ())
 
 
+CHOICE_FIELDS = ("ifc_class", "predefined_type", "type_name", "storey", "material")
+MAX_CHOICES = 500
+
+
+def takeoff_filter_choices(
+    *, version: ModelVersion, fields: tuple[str, ...] = CHOICE_FIELDS, limit: int = MAX_CHOICES
+) -> dict[str, list[str]]:
+    """The values each filter field takes in the version (sorted, blanks left out), at most
+    `limit` per field: what a filter input offers as choices."""
+    elements = TakeoffElement.objects.filter(model_version=version).order_by()
+    return {
+        name: list(
+            elements.exclude(**{name: ""})
+            .values_list(name, flat=True)
+            .distinct()
+            .order_by(name)[:limit]
+        )
+        for name in fields
+    }
+
+
 CHART_MEASURES = (("volume", "m³"), ("area", "m²"), ("count", "pcs"))
 
 

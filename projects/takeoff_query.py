@@ -19,6 +19,7 @@ GROUP_FIELDS = (
 )
 DEFAULT_GROUP_BY = ("ifc_class", "type_name", "material")
 FILTER_FIELDS = GROUP_FIELDS
+EXACT_FILTERS = frozenset({"layer"})  # a number: "1" must not find layer 10
 LAYER_SPLITTING = frozenset({"material", "layer"})
 QUANTITIES = ("count", "length", "area", "volume", "weight")
 DEFAULT_PAGE_SIZE = 100
@@ -26,11 +27,13 @@ MAX_PAGE_SIZE = 1000
 PAGING_PARAMS = frozenset({"page", "page_size"})
 OTHER_PARAMS = frozenset({"group_by", "format", "against", "status"})
 DIFF_STATUSES = ("added", "removed", "changed", "unchanged")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 
 
 @dataclass(frozen=True)
 class TakeoffQuery:
-    """A parsed takeoff request: group fields, exact-match filters, page and page size."""
+    """A parsed takeoff request: group fields, filters ("contains"), page and page size."""
 
     group_by: tuple[str, ...] = DEFAULT_GROUP_BY
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -38,11 +41,11 @@ class TakeoffQuery:
     page_size: int = DEFAULT_PAGE_SIZE
 
     def as_q(self) -> Q:
-        """The filters as one Q; a repeated parameter matches any of its values."""
+        """The filters as one Q: case-insensitive "contains" ("wall" finds IfcWallStandardCase),
+        the layer index exactly; a repeated parameter matches any of its values."""
         condition = Q()
         for name, values in self.filters.items():
-            # IfcWall and IFCWALL are the same class in STEP files; other values match exactly.
-            lookup = f"{name}__iexact" if name == "ifc_class" else name
+            lookup = name if name in EXACT_FILTERS else f"{name}__icontains"
             either = Q()
             for value in values:
                 either |= Q(**{lookup: value})
@@ -133,14 +136,25 @@ def paginate(lines, query: TakeoffQuery) -> dict:
     }
 
 
-def parse_diff_statuses(raw: str | None) -> set[str]:
-    """'added,changed' -> {'added', 'changed'}; empty means every status."""
+def parse_flag(raw: str | None, name: str) -> bool:
+    """A yes/no query parameter: 1/true/yes/on or 0/false/no/off (absent is no)."""
+    text = (raw or "").strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ApplicationError(f"{name} must be true or false (1 or 0), not {text[:40]!r}.")
+
+
+def parse_diff_statuses(raw: str | None, *, unchanged: bool = False) -> set[str]:
+    """'added,changed' -> {'added', 'changed'}; empty means every status but "unchanged",
+    which only `unchanged` (?unchanged=1) or naming it adds: an unchanged line is noise."""
     if raw is None or not raw.strip():
-        return set(DIFF_STATUSES)
+        return set(DIFF_STATUSES) if unchanged else set(DIFF_STATUSES) - {"unchanged"}
     names = {part.strip() for part in raw.split(",") if part.strip()}
     unknown = sorted(names - set(DIFF_STATUSES))
     if unknown:
         raise ApplicationError(
             f"Unknown status {', '.join(unknown)}: use {', '.join(DIFF_STATUSES)}."
         )
-    return names
+    return names | {"unchanged"} if unchanged else names

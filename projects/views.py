@@ -17,9 +17,17 @@ from openaec.views import application_errors, error_page
 
 from . import selectors, services
 from .charts import format_quantity, horizontal_bar_chart
+from .exports import QUANTITY_UNITS
 from .forms import MemberForm, ModelUploadForm, ProjectForm, StatusForm, TakeoffFilterForm
 from .models import ROLE_RANK, ProjectRole
-from .takeoff_query import QUANTITIES, paginate, parse_diff_statuses, parse_takeoff_query
+from .takeoff_query import (
+    DIFF_STATUSES,
+    QUANTITIES,
+    paginate,
+    parse_diff_statuses,
+    parse_flag,
+    parse_takeoff_query,
+)
 from .uploads import (
     UploadReceipt,
     body_length_missing,
@@ -27,8 +35,6 @@ from .uploads import (
     format_bytes,
     install_upload_handler,
 )
-
-QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³", "weight": "kg"}
 
 
 def _can(role: str | None, needed: str) -> bool:
@@ -164,6 +170,7 @@ def _model_upload(request: HttpRequest, slug: str, receipt: UploadReceipt) -> Ht
     )
     form = ModelUploadForm()
     status = 200
+    duplicate_of = None
     if request.method == "POST":
         form = ModelUploadForm(request.POST, request.FILES)
         if receipt.too_large:
@@ -175,9 +182,12 @@ def _model_upload(request: HttpRequest, slug: str, receipt: UploadReceipt) -> Ht
                     user=request.user,
                     upload=form.cleaned_data["file"],
                     sha256=receipt.sha256.get("file"),
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
                 )
             except services.UploadTooLargeError:
                 raise
+            except services.DuplicateUploadError as exc:
+                duplicate_of = exc.existing
             except ApplicationError as exc:
                 form.add_error("file", exc.message)
             else:
@@ -190,8 +200,13 @@ def _model_upload(request: HttpRequest, slug: str, receipt: UploadReceipt) -> Ht
     return render(
         request,
         "projects/model_upload.html",
-        {"project": project, "form": form, "limit": format_bytes(settings.IFC_UPLOAD_MAX_BYTES)},
-        status=status,
+        {
+            "project": project,
+            "form": form,
+            "limit": format_bytes(settings.IFC_UPLOAD_MAX_BYTES),
+            "duplicate_of": duplicate_of,
+        },
+        status=409 if duplicate_of else status,
     )
 
 
@@ -218,6 +233,11 @@ def takeoff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     measure, chart = _material_chart(model_version, query)
     base = [(k, v) for k, values in params.lists() if k != "page" for v in values]
     versions = selectors.model_version_list(project=project).filter(state="ready")
+    totals = selectors.takeoff_totals(version=model_version, query=query)
+    # Only the quantities the filtered lines have: a column of blanks only widens the table.
+    shown = [q for q in QUANTITIES if q == "count" or totals[q] is not None]
+    export_kwargs = {"slug": project.slug, "version": str(model_version.number)}
+    query_string = f"?{urlencode(base)}" if base else ""
     return render(
         request,
         "projects/takeoff.html",
@@ -228,17 +248,19 @@ def takeoff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
             "form": TakeoffFilterForm(
                 initial={"group_by": query.group_by, **{k: v[0] for k, v in query.filters.items()}}
             ),
-            "rows": _table_rows(page["results"], query.group_by),
-            "quantities": [(q, QUANTITY_UNITS[q]) for q in QUANTITIES],
-            "totals": _format_line(selectors.takeoff_totals(version=model_version, query=query)),
+            "choices": selectors.takeoff_filter_choices(version=model_version),
+            "rows": _table_rows(page["results"], query.group_by, shown),
+            "quantities": [(q, QUANTITY_UNITS[q]) for q in shown],
+            "columns": len(query.group_by) + len(shown) + 2,
+            "totals": _format_line(totals, shown),
             "page": page,
             "next_url": _with_page(base, page["next"]),
             "previous_url": _with_page(base, page["previous"]),
-            "csv_url": reverse(
-                "api-takeoff-csv",
-                kwargs={"slug": project.slug, "version": str(model_version.number)},
-            )
-            + (f"?{urlencode(base)}" if base else ""),
+            "csv_url": reverse("api-takeoff-csv", kwargs=export_kwargs) + query_string,
+            "csv_semicolon_url": reverse("api-takeoff-csv", kwargs=export_kwargs)
+            + "?"
+            + urlencode([*base, ("sep", ";")]),
+            "xlsx_url": reverse("api-takeoff-xlsx", kwargs=export_kwargs) + query_string,
             "chart": chart,
             "chart_measure": measure,
             "other_versions": [v for v in versions if v.pk != model_version.pk],
@@ -265,18 +287,28 @@ def _with_page(base: list[tuple[str, str]], page: int | None) -> str | None:
     return None if page is None else "?" + urlencode([*base, ("page", str(page))])
 
 
-def _format_line(line: dict) -> dict:
-    cells = {}
-    for name in QUANTITIES:
-        value = line[name]
-        cells[name] = format_quantity(value, QUANTITY_UNITS[name], show_unit=False) if value else ""
-    return {**cells, "element_count": line["element_count"], "sources": ", ".join(line["sources"])}
-
-
-def _table_rows(lines: list[dict], group_by: tuple[str, ...]) -> list[dict]:
-    return [
-        {"key": [line[field] or "—" for field in group_by], **_format_line(line)} for line in lines
+def _format_line(line: dict, shown: list[str]) -> dict:
+    cells = [
+        (name, QUANTITY_UNITS[name], _quantity(line[name], name) if line[name] else "")
+        for name in shown
     ]
+    return {
+        "cells": cells,
+        "element_count": line["element_count"],
+        "sources": ", ".join(line["sources"]),
+    }
+
+
+def _quantity(value: float | None, name: str) -> str:
+    return format_quantity(value, QUANTITY_UNITS[name], show_unit=False)
+
+
+def _table_rows(lines: list[dict], group_by: tuple[str, ...], shown: list[str]) -> list[dict]:
+    return [{"key": _key_cells(line, group_by), **_format_line(line, shown)} for line in lines]
+
+
+def _key_cells(line: dict, group_by: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(field, "—" if line[field] is None else line[field]) for field in group_by]
 
 
 @login_required
@@ -284,19 +316,30 @@ def _table_rows(lines: list[dict], group_by: tuple[str, ...]) -> list[dict]:
 @application_errors
 def takeoff_diff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     params = _non_empty(request.GET)
-    query = parse_takeoff_query(params)
+    query = parse_takeoff_query(params, allow=frozenset({"unchanged"}))
     against = params.get("against")
     if not against:
         raise ApplicationError("Say which version to compare with: ?against=<version>.")
-    statuses = parse_diff_statuses(params.get("status"))
+    show_unchanged = parse_flag(params.get("unchanged"), "unchanged")
+    statuses = parse_diff_statuses(params.get("status"), unchanged=show_unchanged)
     project, _ = selectors.project_get_for_user(slug=slug, user=request.user)
     new = selectors.model_version_ready(project=project, number=version)
     old = selectors.model_version_ready(project=project, number=against)
     lines = selectors.takeoff_diff(old=old, new=new, query=query)
-    summary = {
-        s: sum(1 for line in lines if line["status"] == s)
-        for s in ("added", "removed", "changed", "unchanged")
-    }
+    summary = {s: sum(1 for line in lines if line["status"] == s) for s in DIFF_STATUSES}
+    shown_lines = [line for line in lines if line["status"] in statuses]
+    shown = [
+        q
+        for q in QUANTITIES
+        if any((line[side] or {}).get(q) for line in shown_lines for side in ("old", "new"))
+    ] or ["count"]
+    # Links keep the grouping and filters; each count opens its own lines.
+    base = [
+        (k, v)
+        for k, values in params.lists()
+        if k not in ("status", "unchanged", "page")
+        for v in values
+    ]
     return render(
         request,
         "projects/takeoff_diff.html",
@@ -305,30 +348,41 @@ def takeoff_diff_view(request: HttpRequest, slug: str, version: str) -> HttpResp
             "new": new,
             "old": old,
             "query": query,
-            "summary": summary,
-            "rows": [
-                _diff_row(line, query.group_by) for line in lines if line["status"] in statuses
+            "summary": [
+                (s, summary[s], "?" + urlencode([*base, ("status", s)]), s in statuses)
+                for s in DIFF_STATUSES
             ],
-            "quantities": [(q, QUANTITY_UNITS[q]) for q in QUANTITIES],
+            "all_url": "?" + urlencode(base),
+            "every_url": "?" + urlencode([*base, ("unchanged", "1")]),
+            "base": base,
+            "status_param": params.get("status", ""),
+            "statuses": statuses,
+            "show_unchanged": "unchanged" in statuses,
+            "hidden_unchanged": summary["unchanged"] if "unchanged" not in statuses else 0,
+            "rows": [_diff_row(line, query.group_by, shown) for line in shown_lines],
+            "quantities": [(q, QUANTITY_UNITS[q]) for q in shown],
+            "columns": len(query.group_by) + len(shown) + 1,
         },
     )
 
 
-def _diff_row(line: dict, group_by: tuple[str, ...]) -> dict:
+def _diff_row(line: dict, group_by: tuple[str, ...], shown: list[str]) -> dict:
     def fmt(values: dict | None, q: str) -> str:
         value = (values or {}).get(q)
-        return format_quantity(value, QUANTITY_UNITS[q], show_unit=False) if value else ""
+        return _quantity(value, q) if value else ""
 
     return {
         "status": line["status"],
-        "key": [line[field] or "—" for field in group_by],
+        "key": _key_cells(line, group_by),
         "cells": [
             (
+                q,
+                QUANTITY_UNITS[q],
                 fmt(line["old"], q),
                 fmt(line["new"], q),
                 _signed(line["delta"].get(q), QUANTITY_UNITS[q]),
             )
-            for q in QUANTITIES
+            for q in shown
         ],
     }
 

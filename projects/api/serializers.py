@@ -57,3 +57,23 @@ class ModelVersionOutputSerializer(serializers.Serializer):
             "api-takeoff",
             kwargs={"slug": version.project.slug, "version": str(version.number)},
         )
+
+
+class DuplicateUploadSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    duplicate_of = serializers.IntegerField(help_text="the version the file is identical to")
+
+
+class TakeoffFilterValuesSerializer(serializers.Serializer):
+    ifc_class = serializers.ListField(child=serializers.CharField())
+    predefined_type = serializers.ListField(child=serializers.CharField())
+    type_name = serializers.ListField(child=serializers.CharField())
+    storey = serializers.ListField(child=serializers.CharField())
+    material = serializers.ListField(child=serializers.CharField())
+
+
+class TakeoffFilterChoicesSerializer(serializers.Serializer):
+    project = serializers.CharField()
+    version = serializers.IntegerField()
+    limit = serializers.IntegerField(help_text="at most this many values per field")
+    values = TakeoffFilterValuesSerializer()

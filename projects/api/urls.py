@@ -18,5 +18,9 @@ urlpatterns = [
     api_path(_VERSION, views.ModelVersionDetailApi.as_view(), name="api-model-version-detail"),
     api_path(f"{_VERSION}/takeoff", views.TakeoffApi.as_view(), name="api-takeoff"),
     api_path(f"{_VERSION}/takeoff.csv", views.TakeoffCsvApi.as_view(), name="api-takeoff-csv"),
+    api_path(f"{_VERSION}/takeoff.xlsx", views.TakeoffXlsxApi.as_view(), name="api-takeoff-xlsx"),
+    api_path(
+        f"{_VERSION}/takeoff/filters", views.TakeoffFiltersApi.as_view(), name="api-takeoff-filters"
+    ),
     api_path(f"{_VERSION}/takeoff/diff", views.TakeoffDiffApi.as_view(), name="api-takeoff-diff"),
 ]

@@ -3,7 +3,7 @@
 import csv
 from urllib.parse import urlencode
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -14,22 +14,26 @@ from openaec.accounts.api.serializers import DetailSerializer
 from openaec.api import validated
 from openaec.exceptions import ApplicationError
 from projects import selectors, services
-from projects.exports import csv_header, csv_row
+from projects.exports import XLSX_CONTENT_TYPE, csv_header, csv_row, takeoff_xlsx
 from projects.models import ProjectRole
 from projects.takeoff_query import (
     DIFF_STATUSES,
+    EXACT_FILTERS,
     GROUP_FIELDS,
     TakeoffQuery,
     paginate,
     parse_diff_statuses,
+    parse_flag,
     parse_takeoff_query,
 )
 from projects.uploads import body_length_missing, declared_body_too_large, install_upload_handler
 
 from .serializers import (
+    DuplicateUploadSerializer,
     MemberOutputSerializer,
     ModelVersionOutputSerializer,
     ProjectOutputSerializer,
+    TakeoffFilterChoicesSerializer,
 )
 
 # Projects
@@ -175,14 +179,28 @@ class ModelVersionListApi(APIView):
         request={
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "allow_duplicate": {"type": "boolean", "default": False},
+                },
             }
         },
+        parameters=[
+            OpenApiParameter(
+                "allow_duplicate",
+                bool,
+                description=(
+                    "store a file identical to an earlier version (same SHA-256) as a new "
+                    "version; without it that is a 409 with `duplicate_of` (the version number)"
+                ),
+            )
+        ],
         responses={
             201: ModelVersionOutputSerializer,
             400: DetailSerializer,
             403: DetailSerializer,
             404: DetailSerializer,
+            409: DuplicateUploadSerializer,
             411: DetailSerializer,
             413: DetailSerializer,
         },
@@ -198,11 +216,16 @@ class ModelVersionListApi(APIView):
         upload = request.FILES.get("file")
         if self.upload_receipt.too_large:
             raise services.UploadTooLargeError()
+        allow_duplicate = parse_flag(
+            request.query_params.get("allow_duplicate") or request.data.get("allow_duplicate"),
+            "allow_duplicate",
+        )
         version = services.model_version_create(
             project=project,
             user=request.user,
             upload=upload,
             sha256=self.upload_receipt.sha256.get("file"),
+            allow_duplicate=allow_duplicate,
         )
         return Response(ModelVersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -236,19 +259,48 @@ class CsvRenderer(renderers.BaseRenderer):
         return b""  # pragma: no cover - errors are rendered as JSON (see handle_exception)
 
 
+class XlsxRenderer(renderers.BaseRenderer):
+    """Lets DRF accept `?format=xlsx` and `takeoff.xlsx`; the view builds the workbook."""
+
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return b""  # pragma: no cover - errors are rendered as JSON (see handle_exception)
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def stream_csv(lines, group_by: tuple[str, ...], filename: str) -> StreamingHttpResponse:
-    """Stream takeoff lines as CSV (header first), one line at a time from the database."""
-    writer = csv.writer(_Echo())
+# Excel takes a UTF-8 file for its own code page unless it starts with a byte order mark.
+UTF8_BOM = "\ufeff"
+CSV_SEPARATORS = {",": ".", ";": ","}  # separator -> decimal mark that goes with it
+
+
+def parse_csv_separator(raw: str | None) -> str:
+    """`sep`: ',' (the default) or ';' (with decimal commas, as Dutch and German Excel read)."""
+    if raw is None or raw == "":
+        return ","
+    if raw not in CSV_SEPARATORS:
+        raise ApplicationError("sep must be ',' or ';'.")
+    return raw
+
+
+def stream_csv(
+    lines, group_by: tuple[str, ...], filename: str, *, sep: str = ","
+) -> StreamingHttpResponse:
+    """Stream takeoff lines as CSV (byte order mark and header first), one line at a time
+    from the database."""
+    writer = csv.writer(_Echo(), delimiter=sep)
+    decimal = CSV_SEPARATORS[sep]
 
     def rows():
-        yield writer.writerow(csv_header(group_by))
+        yield UTF8_BOM + writer.writerow(csv_header(group_by))
         for line in lines:
-            yield writer.writerow(csv_row(line, group_by))
+            yield writer.writerow(csv_row(line, group_by, decimal=decimal))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -269,17 +321,45 @@ _TAKEOFF_PARAMETERS = [
     OpenApiParameter("page", int),
     OpenApiParameter("page_size", int, description="1 to 1000, default 100"),
     *(
-        OpenApiParameter(name, str, description="exact match; repeat for several")
+        OpenApiParameter(
+            name,
+            str,
+            description=(
+                "exact layer index; repeat for several"
+                if name in EXACT_FILTERS
+                else "case-insensitive 'contains' (wall finds IfcWallStandardCase); repeat for "
+                "several; the values that exist: .../takeoff/filters"
+            ),
+        )
         for name in GROUP_FIELDS
     ),
 ]
 
 
 class TakeoffApi(JsonErrorsMixin, APIView):
-    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
 
     @extend_schema(
-        parameters=_TAKEOFF_PARAMETERS,
+        parameters=[
+            *_TAKEOFF_PARAMETERS,
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv", "xlsx"],
+                description=(
+                    "csv: every line (no paging), UTF-8 with a byte order mark, units in the "
+                    "header, quantities rounded per kind; xlsx: an Excel workbook, one sheet "
+                    "per grouping with totals (also at .../takeoff.csv and .../takeoff.xlsx)"
+                ),
+            ),
+            OpenApiParameter(
+                "sep",
+                str,
+                enum=[",", ";"],
+                description="CSV only: ';' writes semicolons and decimal commas, as Dutch and "
+                "German Excel read; default ','",
+            ),
+        ],
         responses={
             200: None,
             400: DetailSerializer,
@@ -289,13 +369,21 @@ class TakeoffApi(JsonErrorsMixin, APIView):
         },
     )
     def get(self, request, slug: str, version: str):
-        query = parse_takeoff_query(request.query_params)
+        query = parse_takeoff_query(request.query_params, allow=frozenset({"sep"}))
+        sep = parse_csv_separator(request.query_params.get("sep"))
         project, _ = selectors.project_get_for_user(slug=slug, user=request.user)
         model_version = selectors.model_version_ready(project=project, number=version)
+        name = f"{project.slug}-v{model_version.number}-takeoff"
+        if request.accepted_renderer.format == "xlsx":
+            response = HttpResponse(
+                takeoff_xlsx(project=project, version=model_version, query=query),
+                content_type=XLSX_CONTENT_TYPE,
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
         lines = selectors.takeoff_lines(version=model_version, query=query)
         if request.accepted_renderer.format == "csv":
-            name = f"{project.slug}-v{model_version.number}-takeoff.csv"
-            return stream_csv(lines, query.group_by, name)
+            return stream_csv(lines, query.group_by, f"{name}.csv", sep=sep)
         page = paginate(lines, query)
         return Response(
             {
@@ -321,6 +409,37 @@ class TakeoffCsvApi(TakeoffApi):
         return "csv"
 
 
+class TakeoffXlsxApi(TakeoffApi):
+    """`.../takeoff.xlsx`: the same as `.../takeoff?format=xlsx`."""
+
+    def get_format_suffix(self, **kwargs):
+        return "xlsx"
+
+
+class TakeoffFiltersApi(APIView):
+    @extend_schema(
+        responses={
+            200: TakeoffFilterChoicesSerializer,
+            400: DetailSerializer,
+            404: DetailSerializer,
+            409: DetailSerializer,
+        }
+    )
+    def get(self, request, slug: str, version: str):
+        """The values each takeoff filter can take in this version, for choosing from."""
+        project, _ = selectors.project_get_for_user(slug=slug, user=request.user)
+        model_version = selectors.model_version_ready(project=project, number=version)
+        choices = selectors.takeoff_filter_choices(version=model_version)
+        return Response(
+            {
+                "project": project.slug,
+                "version": model_version.number,
+                "limit": selectors.MAX_CHOICES,
+                "values": choices,
+            }
+        )
+
+
 def _page_url(request, query: TakeoffQuery, page: int | None) -> str | None:
     if page is None:
         return None
@@ -334,17 +453,32 @@ class TakeoffDiffApi(APIView):
         parameters=[
             OpenApiParameter("against", int, required=True, description="the older version"),
             OpenApiParameter(
-                "status", str, description="added, removed, changed, unchanged (comma-separated)"
+                "status",
+                str,
+                description=(
+                    "added, removed, changed, unchanged (comma-separated); "
+                    "default: every status but unchanged"
+                ),
+            ),
+            OpenApiParameter(
+                "unchanged",
+                bool,
+                description="also list unchanged lines (left out by default; `summary` "
+                "counts them either way)",
             ),
             *_TAKEOFF_PARAMETERS[:1],
+            *_TAKEOFF_PARAMETERS[3:],
         ],
         responses={200: None, 400: DetailSerializer, 404: DetailSerializer, 409: DetailSerializer},
     )
     def get(self, request, slug: str, version: str):
-        query = parse_takeoff_query(request.query_params)
+        query = parse_takeoff_query(request.query_params, allow=frozenset({"unchanged"}))
         if "against" not in request.query_params:
             raise ApplicationError("Say which version to compare with: ?against=<version>.")
-        statuses = parse_diff_statuses(request.query_params.get("status"))
+        statuses = parse_diff_statuses(
+            request.query_params.get("status"),
+            unchanged=parse_flag(request.query_params.get("unchanged"), "unchanged"),
+        )
         project, _ = selectors.project_get_for_user(slug=slug, user=request.user)
         new = selectors.model_version_ready(project=project, number=version)
         old = selectors.model_version_ready(project=project, number=request.query_params["against"])

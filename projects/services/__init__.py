@@ -9,9 +9,15 @@ from .projects import (
     project_update,
 )
 from .takeoff import takeoff_job_enqueue, takeoff_job_retry
-from .versions import LengthRequiredError, UploadTooLargeError, model_version_create
+from .versions import (
+    DuplicateUploadError,
+    LengthRequiredError,
+    UploadTooLargeError,
+    model_version_create,
+)
 
 __all__ = [
+    "DuplicateUploadError",
     "LengthRequiredError",
     "UploadTooLargeError",
     "model_version_create",

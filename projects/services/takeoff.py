@@ -26,6 +26,13 @@ KIND = "takeoff"
 ELEMENT_BATCH_SIZE = 2000
 TAKEOFF_SHARE = 90  # percent of the job spent in the takeoff itself; saving takes the rest
 RETRIED_MESSAGE = "The worker stopped while running this job; it was run again."
+# The flag a failure carries in Job.error_details when the file itself is the fault: running
+# the same bytes again fails the same way, so no door offers it.
+BROKEN_FILE_DETAIL = {
+    "broken_file": True,
+    "error": "The file itself is the problem: running the takeoff again would fail the same "
+    "way. Correct the model (or export it again) and upload it as a new version.",
+}
 
 
 def takeoff_job_enqueue(*, version: ModelVersion, user) -> Job:
@@ -47,6 +54,8 @@ def takeoff_job_retry(*, job: Job, user) -> Job:
         raise JobNotRetryableError(
             "Only a failed job, or one whose worker stopped answering, can be run again."
         )
+    if takeoff_failed_on_file(job):
+        raise JobNotRetryableError(BROKEN_FILE_DETAIL["error"])
     return job_rerun(
         job=job,
         user=user,
@@ -58,7 +67,19 @@ def takeoff_job_retry(*, job: Job, user) -> Job:
 def takeoff_job_may_retry(*, job: Job, user) -> bool:
     """Editors and admins of the project may run a takeoff again."""
     role = project_role_for(user=user, project=job.project)
-    return role in (ProjectRole.EDITOR, ProjectRole.ADMIN) and job.model_version_id is not None
+    return (
+        role in (ProjectRole.EDITOR, ProjectRole.ADMIN)
+        and job.model_version_id is not None
+        and not takeoff_failed_on_file(job)
+    )
+
+
+def takeoff_failed_on_file(job: Job) -> bool:
+    """The takeoff failed because of the file (unreadable, cut short, empty, missing), not
+    because of the server: only a new upload can help."""
+    return job.state == Job.State.FAILED and any(
+        isinstance(detail, dict) and detail.get("broken_file") for detail in job.error_details
+    )
 
 
 def takeoff_callback(progress: JobProgress):
@@ -87,7 +108,8 @@ def takeoff_job_handle(context: JobContext) -> dict:
     try:
         return _takeoff_and_store(version=version, progress=context.progress)
     except Exception as exc:
-        raise JobFailed(_failure_reason(exc)) from exc
+        details = [BROKEN_FILE_DETAIL] if _is_file_fault(exc) else []
+        raise JobFailed(_failure_reason(exc), details=details) from exc
 
 
 def _takeoff_and_store(*, version: ModelVersion, progress: JobProgress) -> dict:
@@ -147,6 +169,12 @@ def takeoff_job_failed(job: Job, reason: str) -> None:
         element_count=0,
         updated_at=timezone.now(),
     )
+
+
+def _is_file_fault(exc: Exception) -> bool:
+    from integrations.ifc import TakeoffError
+
+    return isinstance(exc, TakeoffError | FileNotFoundError)
 
 
 def _failure_reason(exc: Exception) -> str:

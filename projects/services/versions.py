@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from integrations.ifc import TakeoffError
 from integrations.ifc.model_file import IfcHeader, read_header
-from openaec.exceptions import ApplicationError
+from openaec.exceptions import ApplicationError, ConflictError
 
 from ..models import ModelVersion, Project
 from ..uploads import format_bytes
@@ -43,14 +43,34 @@ class UploadTooLargeError(ApplicationError):
         )
 
 
+class DuplicateUploadError(ConflictError):
+    """The file is byte for byte a version the project already has (same SHA-256)."""
+
+    def __init__(self, existing: ModelVersion) -> None:
+        super().__init__(
+            f"This file is identical to version {existing.number} "
+            f"({existing.original_filename}, same SHA-256): it would give the same takeoff. "
+            "To store it again as a new version anyway, send allow_duplicate=true.",
+            extra={"duplicate_of": existing.number},
+        )
+        self.existing = existing
+
+
 def model_version_create(
-    *, project: Project, user, upload: UploadedFile, sha256: str | None = None
+    *,
+    project: Project,
+    user,
+    upload: UploadedFile,
+    sha256: str | None = None,
+    allow_duplicate: bool = False,
 ) -> ModelVersion:
     """Store an uploaded IFC file as the project's next version and queue its takeoff.
 
     The file is checked from its first bytes (a STEP header naming IFC2X3, IFC4 or IFC4X3,
     or an ifczip holding one, not a zip bomb); anything else is refused with a 400 before it
     is kept. `sha256` is the digest taken while the upload was received, when there was one.
+    A file identical to an earlier version is a 409 (DuplicateUploadError) unless
+    `allow_duplicate`.
     """
     if upload is None:
         raise ApplicationError("No file was uploaded: send it as the multipart field 'file'.")
@@ -60,6 +80,8 @@ def model_version_create(
         raise UploadTooLargeError()
     header = _read_header(upload)
     sha256 = sha256 or _sha256_of(upload)
+    if not allow_duplicate:
+        _refuse_duplicate(project, sha256)
     filename = Path(upload.name or "model.ifc").name[:255]
 
     version = ModelVersion(
@@ -75,6 +97,8 @@ def model_version_create(
     try:
         with transaction.atomic():
             Project.objects.select_for_update().filter(pk=project.pk).first()
+            if not allow_duplicate:  # again under the lock: two uploads of one file at once
+                _refuse_duplicate(project, sha256)
             last = project.model_versions.aggregate(last=Max("number"))["last"] or 0
             version.number = last + 1
             version.save()
@@ -83,6 +107,12 @@ def model_version_create(
         version.file.delete(save=False)
         raise
     return version
+
+
+def _refuse_duplicate(project: Project, sha256: str) -> None:
+    existing = project.model_versions.filter(sha256=sha256).order_by("-number").first()
+    if existing is not None:
+        raise DuplicateUploadError(existing)
 
 
 def _read_header(upload: UploadedFile) -> IfcHeader:

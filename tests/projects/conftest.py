@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from projects import services
 from projects.models import ProjectRole
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_IFC = REPO_ROOT.parent / "shared" / "ifc"
@@ -47,6 +48,18 @@ def project_editor(member):
 
 
 @pytest.fixture
+def browser():
+    """A test client signed in as the given user, for the HTML pages."""
+
+    def login(user) -> Client:
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return login
+
+
+@pytest.fixture
 def outsider(db):
     return make_user("olga", role="editor")
 
@@ -68,7 +81,7 @@ def synthetic_ifc(tmp_path):
 def upload_file(django_capture_on_commit_callbacks, api_client_for):
     """POST a file to /api/projects/{slug}/models as `user`, running the queued job at commit."""
 
-    def upload(project, user, path_or_bytes, name: str | None = None):
+    def upload(project, user, path_or_bytes, name: str | None = None, **fields):
         if isinstance(path_or_bytes, Path):
             content, name = path_or_bytes.read_bytes(), name or path_or_bytes.name
         else:
@@ -77,7 +90,7 @@ def upload_file(django_capture_on_commit_callbacks, api_client_for):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 f"/api/projects/{project.slug}/models",
-                {"file": SimpleUploadedFile(name, content)},
+                {"file": SimpleUploadedFile(name, content), **fields},
                 format="multipart",
             )
         return response
@@ -87,11 +100,14 @@ def upload_file(django_capture_on_commit_callbacks, api_client_for):
 
 @pytest.fixture
 def ready_version(project, editor, synthetic_ifc, upload_file):
-    """Upload a model and return its (ready) ModelVersion."""
+    """Upload a model and return its (ready) ModelVersion (identical files too: tests compare
+    a model with itself)."""
     from projects.models import ModelVersion
 
     def build(path: Path | None = None, **options):
-        response = upload_file(project, editor, path or synthetic_ifc(**options))
+        response = upload_file(
+            project, editor, path or synthetic_ifc(**options), allow_duplicate="true"
+        )
         assert response.status_code == 201, response.content
         version = ModelVersion.objects.get(project=project, number=response.json()["version"])
         assert version.state == "ready", version.failure_reason

@@ -56,8 +56,11 @@ def test_uploads_are_numbered_per_project(project, editor, synthetic_ifc, upload
     path = synthetic_ifc(elements=4)
     other = services.project_create(user=editor, name="Other")
 
-    numbers = [upload_file(project, editor, path).json()["version"] for _ in range(3)]
-    other_number = upload_file(other, editor, path).json()["version"]
+    numbers = [
+        upload_file(project, editor, path, allow_duplicate="true").json()["version"]
+        for _ in range(3)
+    ]
+    other_number = upload_file(other, editor, path).json()["version"]  # another project's
 
     assert numbers == [1, 2, 3]
     assert other_number == 1
@@ -74,7 +77,9 @@ def test_concurrent_uploads_get_distinct_numbers(editor, synthetic_ifc, settings
 
         try:
             upload = SimpleUploadedFile("m.ifc", content)
-            return services.model_version_create(project=project, user=editor, upload=upload).number
+            return services.model_version_create(
+                project=project, user=editor, upload=upload, allow_duplicate=True
+            ).number
         finally:
             connection.close()
 
@@ -201,9 +206,8 @@ def test_over_limit_is_stopped_while_streaming(rf, settings, editor):
 
 
 def test_list_versions_newest_first(project, editor, synthetic_ifc, upload_file, api_client_for):
-    path = synthetic_ifc(elements=2)
-    upload_file(project, editor, path)
-    upload_file(project, editor, path)
+    upload_file(project, editor, synthetic_ifc(elements=2))
+    upload_file(project, editor, synthetic_ifc(elements=3))
 
     response = api_client_for(editor).get(f"/api/projects/{project.slug}/models")
 

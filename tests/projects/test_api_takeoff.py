@@ -247,13 +247,14 @@ def test_csv_export_streams_every_line(
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     assert response.streaming
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     expected = _expected_lines(path, ("ifc_class", "type_name", "material"))
     assert len(rows) == len(expected)
     brick = next(r for r in rows if r["material"] == "Brick")
     line = expected[("IfcWall", "Exterior wall 300", "Brick")]
-    assert float(brick["volume"]) == pytest.approx(line.volume, rel=1e-12)
-    assert brick["length"] and brick["sources"] == "qto"
+    assert float(brick["volume (m³)"]) == pytest.approx(line.volume, abs=5e-5)
+    assert brick["length (m)"] and brick["sources"] == "qto"
 
 
 def test_csv_export_applies_group_by_and_filters(
@@ -265,9 +266,11 @@ def test_csv_export_applies_group_by_and_filters(
         f"{_url(project)}.csv?group_by=ifc_class&ifc_class=IfcSlab"
     )
 
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     header, *lines = text.strip().splitlines()
-    assert header.startswith("ifc_class,count,length,area,volume,weight,element_count")
+    assert header.startswith(
+        "ifc_class,count (pcs),length (m),area (m²),volume (m³),weight (kg),element_count"
+    )
     assert len(lines) == 1 and lines[0].startswith("IfcSlab,")
 
 
@@ -314,7 +317,8 @@ def test_diff_of_same_model_is_all_unchanged(
     ready_version(path)
     ready_version(path)
 
-    body = api_client_for(editor).get(_url(project, 2, "takeoff/diff"), {"against": 1}).json()
+    client = api_client_for(editor)
+    body = client.get(_url(project, 2, "takeoff/diff"), {"against": 1, "unchanged": 1}).json()
 
     assert body["summary"]["unchanged"] == len(body["results"]) > 0
     assert body["summary"]["changed"] == body["summary"]["added"] == 0

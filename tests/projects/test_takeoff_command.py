@@ -42,14 +42,16 @@ def test_writes_csv_grouped_as_asked(synthetic_ifc, tmp_path):
     assert [(r["ifc_class"], r["storey"]) for r in rows] == [
         (line.key["ifc_class"], line.key["storey"]) for line in expected
     ]
-    assert float(rows[0]["volume"]) == pytest.approx(expected[0].volume, rel=1e-12)
+    assert float(rows[0]["volume (m³)"]) == pytest.approx(expected[0].volume, abs=5e-5)
     assert f"Wrote {len(rows)} lines" in err
 
 
 def test_csv_to_stdout(synthetic_ifc):
     out, _ = run(str(synthetic_ifc(elements=4)), "--csv", "-", "--geometry", "never")
 
-    assert out.startswith("ifc_class,type_name,material,count,length,area,volume,weight")
+    assert out.startswith(
+        "ifc_class,type_name,material,count (pcs),length (m),area (m²),volume (m³),weight (kg)"
+    )
 
 
 def test_quiet_run_shows_no_progress_bar(synthetic_ifc):
