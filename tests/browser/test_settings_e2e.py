@@ -72,3 +72,43 @@ def test_sign_in_save_settings_and_test_connection(page, live_server, erpnext_do
     stored = User.objects.get(username="eddie")
     assert stored.erpnext_url == erpnext_double.url
     assert stored.erpnext_api_secret != erpnext_double.api_secret
+
+
+def test_test_before_saving_keeps_what_was_typed(page, live_server, erpnext_double, settings):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = True
+    make_user("eddie", role="editor")
+    page.goto(f"{live_server.url}/login")
+    page.fill("#id_username", "eddie")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/settings")
+
+    # A wrong secret first: the page answers in a sentence and keeps URL and key.
+    page.fill("#id_erpnext_url", erpnext_double.url + "/app/home")
+    page.fill("#id_erpnext_api_key", erpnext_double.api_key)
+    page.fill("#id_erpnext_api_secret", "not-the-secret")
+    page.click("#erpnext-test")
+    result = page.wait_for_selector("#erpnext-test-result")
+    assert "ERPNext rejected the API key or secret (HTTP 401)" in result.inner_text()
+    assert page.input_value("#id_erpnext_url") == erpnext_double.url
+    assert page.input_value("#id_erpnext_api_key") == erpnext_double.api_key
+    assert "You pasted the address of an ERPNext page" in page.content()
+
+    # The right secret, tested before saving; then Save with the secret input left blank.
+    page.fill("#id_erpnext_api_secret", erpnext_double.api_secret)
+    page.click("#erpnext-test")
+    result = page.wait_for_selector("#erpnext-test-result")
+    assert "Connected as" in result.inner_text()
+    assert page.input_value("#id_erpnext_api_secret") == ""
+    assert "entered, not shown" in page.inner_text("#erpnext-secret-status")
+    assert ERP_SECRET not in page.content()
+    assert User.objects.get(username="eddie").erpnext_api_secret is None
+
+    page.click("button[name=save]")
+    page.wait_for_selector("text=Settings saved.")
+    assert User.objects.get(username="eddie").erpnext_configured
+    out = settings.MEDIA_ROOT.parent
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path=str(out / "settings-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(out / "settings-phone.png"), full_page=True)
