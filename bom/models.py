@@ -131,6 +131,7 @@ class BomSyncRun(Job):
 
     class Meta:
         proxy = True
+        verbose_name = "BOM sync run"
 
     def __str__(self) -> str:
         return f"BOM sync {self.id} of {self.project} v{self.model_version_number} ({self.state})"

@@ -151,6 +151,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         db_table = "erpnext_webhook_deliveries"
         ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(fields=["site", "body_sha256"], name="webhook_delivery_once"),
         ]

@@ -174,25 +174,34 @@ def _settings_context(request: HttpRequest, form) -> dict:
     }
 
 
+# A new token travels to the next GET in the session (encrypted), once: reloading makes no
+# second token and shows it no more.
+NEW_TOKEN = "new_api_token"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens_view(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
-    new_token = None
     status = 200
     if request.method == "POST":
         page_throttle_check(ApiTokenCreateThrottle(), request, "new tokens")
         try:
             if form.is_valid():
-                new_token = services.api_token_create(
+                created = services.api_token_create(
                     user=request.user,
                     name=form.cleaned_data["name"],
                     expires_days=form.cleaned_data["expires_days"],
-                ).raw
-                form = ApiTokenForm()
+                )
+                services.pending_secret_keep(
+                    session=request.session, field=NEW_TOKEN, value=created.raw
+                )
+                return redirect("tokens")
         except ApplicationError as exc:
             form.add_error(None, exc.message)
-            status = 400
+        status = 400
+    new_token = services.pending_secret_get(session=request.session, field=NEW_TOKEN)
+    services.pending_secret_forget(session=request.session, field=NEW_TOKEN)
     tokens = selectors.api_token_list(user=request.user)
     return render(
         request,

@@ -1,5 +1,7 @@
 """The settings page as a new user meets it: test before saving, desk URLs, human sentences."""
 
+import re
+
 import pytest
 
 from openaec.accounts.models import User
@@ -155,3 +157,24 @@ def test_after_login_people_land_on_their_projects(client, role, configured, lan
     make_user("ada", role=role, **fields)
     response = client.post("/login", {"username": "ada", "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0] == lands_on
+
+
+def test_reloading_after_creating_a_token_makes_no_second_one(client, editor):
+    client.force_login(editor)
+    created = client.post("/tokens", {"name": "nightly", "expires_days": ""})
+    assert created.status_code == 302 and created["Location"] == "/tokens"
+    shown = client.get("/tokens").content.decode()
+    raw = re.search(r'id="new-token">(ifcgit_[^<]+)<', shown).group(1)
+    assert 'data-copy="new-token"' in shown
+    # The reload is a GET: the token is gone from the page and no second one is made.
+    again = client.get("/tokens").content.decode()
+    assert raw not in again
+    assert editor.api_tokens.count() == 1
+    assert raw not in str(dict(client.session))
+
+
+def test_invalid_token_form_is_a_400_with_the_reason(client, editor):
+    client.force_login(editor)
+    response = client.post("/tokens", {"name": "x", "expires_days": "99999"})
+    assert response.status_code == 400
+    assert not editor.api_tokens.exists()
