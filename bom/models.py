@@ -104,6 +104,11 @@ class MappingRule(models.Model):
         """A default for every project."""
         return self.project_id is None
 
+    @property
+    def waste_percent(self):
+        """The waste factor as people read it: 0.05 is 5 (%)."""
+        return self.waste_factor * 100
+
 
 class BomSyncRunManager(models.Manager.from_queryset(JobQuerySet)):
     """Only the jobs of kind "bom_sync"."""

@@ -15,9 +15,6 @@ from projects.selectors import model_version_list, project_get_for_user
 from . import selectors, services
 from .forms import MappingRuleForm, SyncForm
 
-RULE_FIELDS = list(MappingRuleForm.base_fields)
-
-
 def _can_write(user, role: str | None) -> bool:
     return may_write(user=user, role=role)
 
@@ -88,7 +85,7 @@ def _rule_edit(request, rule, *, can_write: bool, back) -> HttpResponse:
             return redirect("bom", slug=back.slug) if back else redirect("bom-shared-rules")
         status = 400
     else:
-        form = MappingRuleForm(initial={name: getattr(rule, name) for name in RULE_FIELDS})
+        form = MappingRuleForm(initial=MappingRuleForm.initial_for(rule))
         status = 200
     return render(
         request,
