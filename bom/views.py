@@ -15,6 +15,7 @@ from projects.selectors import model_version_list, project_get_for_user
 from . import selectors, services
 from .forms import MappingRuleForm, SyncForm
 
+
 def _can_write(user, role: str | None) -> bool:
     return may_write(user=user, role=role)
 

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-_GROUPING = str.maketrans("", "", " \u00a0\u202f'’")  # spaces, no-break spaces, Swiss 1'234
+_GROUPING = str.maketrans("", "", " \u00a0\u202f'\u2019")  # spaces, no-break spaces, Swiss 1'234
 _GROUPED = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 
 
