@@ -37,6 +37,15 @@ class MappingRuleForm(forms.Form):
     rate = LocalDecimalField(required=False, help_text="Rate per UOM, if known (350,00 or 350.00).")
     priority = forms.IntegerField(initial=0, required=False, help_text="Higher is tried first.")
 
+    def offer_uoms(self, choices) -> None:
+        """Offer the ERPNext UOMs (a datalist, `uom-choices`) or say why they are not known."""
+        field = self.fields["uom"]
+        if choices.names:
+            field.widget.attrs["list"] = "uom-choices"
+            field.help_text = f"One of the {len(choices.names)} UOMs of your ERPNext."
+        elif choices.note:
+            field.help_text = choices.note
+
     @classmethod
     def initial_for(cls, rule) -> dict:
         """The form's initial values from a saved rule."""
