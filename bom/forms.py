@@ -94,6 +94,11 @@ class SyncForm(forms.Form):
     )
     company = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
     currency = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
+    price_list = forms.CharField(
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        help_text="Buying price list for the rules' rates. Blank: Standard Buying.",
+    )
 
     def __init__(self, *args, versions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -58,6 +58,9 @@ def _overview(request, project, role, *, rule_form=None, sync_form=None, status=
                 initial={"model_version": versions[0].number if versions else None},
             ),
             "has_versions": bool(versions),
+            "coverage": (
+                services.bom_coverage(project=project, version=versions[0]) if versions else None
+            ),
             "runs": selectors.run_list(project=project)[:20],
         },
         status=status,

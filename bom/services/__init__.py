@@ -7,6 +7,7 @@ from .rules import (
     mapping_rule_update,
 )
 from .sync import (
+    bom_coverage,
     bom_preview,
     bom_suggestions,
     bom_sync_handle,
@@ -19,6 +20,7 @@ from .uoms import UomChoices, rule_uom_check, uom_choices
 
 __all__ = [
     "UomChoices",
+    "bom_coverage",
     "bom_preview",
     "bom_suggestions",
     "bom_sync_handle",

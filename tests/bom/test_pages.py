@@ -201,3 +201,67 @@ def test_rule_page_shows_waste_as_percent(editor, project):
     html = signed_in(editor).get(f"/projects/{project.slug}/bom/rules/{rule.pk}").content.decode()
 
     assert 'name="waste_percent" value="5"' in html
+
+
+def test_preview_flags_an_item_group_erpnext_does_not_have(
+    erp_editor, erp, project, version, rules
+):
+    options = {
+        "model_version": str(version.number),
+        "create_missing_items": "on",
+        "item_group": "Rohstoffe",
+    }
+
+    html = signed_in(erp_editor).post(f"/projects/{project.slug}/bom/preview", options)
+    html = html.content.decode()
+
+    assert "What stops the sync" in html
+    assert "ERPNext has no Item Group Rohstoffe" in html
+    assert 'id="sync-form"' not in html  # no Sync button under a preview that would fail
+    # The company is not asked for while something else stops the sync: said so, not "(—)".
+    assert "(—)" not in html and "not looked up yet" in html
+
+
+def test_preview_flags_a_price_list_erpnext_does_not_have(
+    erp_editor, erp, project, version, rules, stock
+):
+    options = {"model_version": str(version.number), "price_list": "Standard-Einkauf"}
+
+    response = signed_in(erp_editor).post(f"/projects/{project.slug}/bom/preview", options)
+
+    assert response.status_code == 200
+    assert "ERPNext has no Price List Standard-Einkauf" in response.content.decode()
+
+
+def test_bom_pages_say_how_much_of_the_model_is_mapped(
+    erp_editor, erp, project, version, rules, stock
+):
+    client = signed_in(erp_editor)
+    overview = client.get(f"/projects/{project.slug}/bom").content.decode()
+    preview = client.post(
+        f"/projects/{project.slug}/bom/preview", {"model_version": str(version.number)}
+    ).content.decode()
+
+    # Six takeoff lines; the rules map five (the chairs have none); 41.39 of 41.39 m³.
+    for html in (overview, preview):
+        assert "83.3 %</strong> of the takeoff lines mapped: 5 of 6" in html
+        assert "100 %</strong> of the volume mapped: 41.39 of 41.39 m³" in html
+    assert "of the BOM rows have a cost" in preview
+
+
+def test_documents_in_erpnext_are_links_to_its_desk(
+    erp_editor, erp, project, version, rules, stock, django_capture_on_commit_callbacks
+):
+    client = signed_in(erp_editor)
+    options = {"model_version": str(version.number), "create_missing_items": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        synced = client.post(f"/projects/{project.slug}/bom/sync", options)
+    run = BomSyncRun.objects.get()
+    run_page = client.get(synced["Location"]).content.decode()
+    preview = client.post(f"/projects/{project.slug}/bom/preview", options).content.decode()
+
+    bom_link = f'href="{erp.url}/app/bom/{run.bom_name}"'
+    assert bom_link in run_page
+    assert bom_link in client.get(f"/projects/{project.slug}/bom").content.decode()
+    assert bom_link in preview
+    assert f'href="{erp.url}/app/item/CONCRETE-C30"' in preview
