@@ -87,6 +87,7 @@ def coverage(*, lines: list[Line], mapping: MappingResult) -> dict:
         "lines": mapped_lines,
         "lines_total": len(lines),
         "lines_percent": percent(mapped_lines, len(lines)),
+        "lines_unmapped": len(mapping.unmapped),
         "volume": round(volume - left, 3),
         "volume_total": round(volume, 3),
         "volume_percent": percent(volume - left, volume),
