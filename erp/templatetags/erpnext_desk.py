@@ -1,17 +1,11 @@
 """Links to documents in ERPNext's desk: {site}/app/<doctype>/<name> (Frappe's desk routes)."""
 
-from urllib.parse import quote
-
 from django import template
 from django.utils.html import format_html
 
+from erp.normalise import desk_url
+
 register = template.Library()
-
-
-def desk_url(site: str, doctype: str, name: str) -> str:
-    """The desk page of a document: "BOM" "BOM-0001" -> {site}/app/bom/BOM-0001."""
-    slug = doctype.strip().lower().replace(" ", "-")
-    return f"{site.rstrip('/')}/app/{quote(slug)}/{quote(str(name), safe='')}"
 
 
 @register.simple_tag

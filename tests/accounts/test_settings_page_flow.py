@@ -5,22 +5,10 @@ import re
 import pytest
 
 from openaec.accounts.models import User
+from tests.accounts.test_pages import settings_form as typed
 from tests.factories import ERP_SECRET, PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def typed(**fields):
-    data = {
-        "erpnext_url": "",
-        "erpnext_api_key": "",
-        "erpnext_api_secret": "",
-        "nextcloud_url": "",
-        "nextcloud_username": "",
-        "nextcloud_password": "",
-    }
-    data.update(fields)
-    return data
 
 
 def test_test_button_tries_the_typed_values_and_saves_nothing(

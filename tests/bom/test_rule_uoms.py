@@ -1,32 +1,11 @@
 """A rule's UOM is checked against ERPNext when it is saved, and the forms offer ERPNext's UOMs."""
 
 import pytest
-from django.test import Client
 
 from bom.models import MappingRule
-from tests.factories import PASSWORD
+from tests.bom.test_pages import FORM, signed_in
 
 pytestmark = pytest.mark.django_db
-
-FORM = {
-    "ifc_class": "IfcDoor",
-    "type_name": "*",
-    "material": "",
-    "item_code": "DOOR-90",
-    "item_name": "",
-    "quantity": "count",
-    "uom": "Nos",
-    "waste_percent": "0",
-    "unit_factor": "1",
-    "rate": "",
-    "priority": "0",
-}
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def test_a_uom_erpnext_does_not_have_is_refused_when_the_rule_is_saved(erp_editor, project):
