@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate worker bench fuzz clean
+.PHONY: run test test-live lint format migrate worker bench fuzz clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ worker: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Only the scenario tests against a live ERPNext: set ERPNEXT_LIVE_URL, ERPNEXT_LIVE_KEY and
+# ERPNEXT_LIVE_SECRET (and ERPNEXT_LIVE_RESTRICTED_KEY/_SECRET); without them they are skipped.
+test-live: $(STAMP)
+	INTEGRATIONS_ALLOW_PRIVATE_NETWORKS=true $(BIN)/python -m pytest -m live tests/scenarios $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

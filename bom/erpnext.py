@@ -157,6 +157,8 @@ class BomGateway:
                     "Item Price",
                     fields=list(PRICE_FIELDS),
                     filters=[["item_code", "in", wanted], ["price_list", "=", price_list]],
+                    # room for a few prices per item: one page, however many items
+                    page_size=min(4 * len(wanted) + 1, MAX_PAGE),
                 )
             )
 

@@ -36,6 +36,12 @@ class MappingRuleForm(forms.Form):
     )
     rate = LocalDecimalField(required=False, help_text="Rate per UOM, if known (350,00 or 350.00).")
     priority = forms.IntegerField(initial=0, required=False, help_text="Higher is tried first.")
+    supplier = forms.CharField(
+        label="ERPNext supplier",
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        help_text="For purchase orders; empty: the Item's default supplier.",
+    )
 
     def offer_uoms(self, choices) -> None:
         """Offer the ERPNext UOMs (a datalist, `uom-choices`) or say why they are not known."""

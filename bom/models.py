@@ -70,6 +70,11 @@ class MappingRule(models.Model):
         max_digits=18, decimal_places=6, null=True, blank=True, help_text="Rate per UOM, if known."
     )
     priority = models.IntegerField(default=0, help_text="Higher is tried first.")
+    supplier = models.CharField(
+        max_length=MAX_NAME_LENGTH,
+        blank=True,
+        help_text="ERPNext Supplier that purchase orders of this rule's lines go to.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

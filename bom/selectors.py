@@ -68,9 +68,13 @@ def _as_rules(rules) -> list[mapping.Rule]:
 # Takeoff
 
 
-def takeoff_mapping_lines(*, version: ModelVersion) -> list[mapping.Line]:
-    """The version's takeoff lines grouped by IFC class, type name and material."""
-    query = TakeoffQuery(group_by=mapping.KEY_FIELDS)
+def takeoff_mapping_lines(
+    *, version: ModelVersion, storey: str | None = None
+) -> list[mapping.Line]:
+    """The version's takeoff lines grouped by IFC class, type name and material (of one
+    storey when ``storey`` is given: purchase orders deliver per storey)."""
+    filters = {} if storey is None else {"storey": (storey,)}
+    query = TakeoffQuery(group_by=mapping.KEY_FIELDS, filters=filters)
     return [
         mapping.Line(
             ifc_class=line["ifc_class"],

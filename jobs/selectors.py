@@ -29,9 +29,15 @@ def job_get_for_user(*, job_id, user) -> Job:
     return job
 
 
+def project_for_jobs(*, slug: str, user):
+    """The project whose jobs the user asks for (the project rule: 404 for outsiders)."""
+    project, _ = project_get_for_user(slug=slug, user=user)
+    return project
+
+
 def job_list_for_project(*, slug: str, user, kind: str | None = None) -> QuerySet[Job]:
     """The newest jobs of a project the user may see (optionally of one kind)."""
-    project, _ = project_get_for_user(slug=slug, user=user)
+    project = project_for_jobs(slug=slug, user=user)
     jobs = project.jobs.select_related("project", "model_version", "created_by", "retried_by")
     if kind:
         jobs = jobs.filter(kind=kind)

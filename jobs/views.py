@@ -41,6 +41,26 @@ def job_detail_view(request: HttpRequest, job_id: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET"])
+@application_errors
+def project_jobs_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every job of one project, newest first: what ran, what waits, what failed."""
+    jobs = list(selectors.job_list_for_project(slug=slug, user=request.user))
+    project = jobs[0].project if jobs else selectors.project_for_jobs(slug=slug, user=request.user)
+    waiting = any(not (job.is_finished or job.is_stalled) for job in jobs)
+    return render(
+        request,
+        "jobs/project_jobs.html",
+        {
+            "project": project,
+            "jobs": jobs,
+            "limit": selectors.PROJECT_JOB_LIMIT,
+            "refresh_seconds": JOB_REFRESH_SECONDS * 5 if waiting else None,
+        },
+    )
+
+
+@login_required
 @require_POST
 @application_errors
 def job_retry_view(request: HttpRequest, job_id: str) -> HttpResponse:

@@ -81,7 +81,9 @@ INSTALLED_APPS = [
     "projects",
     "erp",
     "bom",
+    "orders",
     "jobs",
+    "preflight",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("erp.urls")),
     path("", include("bom.urls")),
+    path("", include("orders.urls")),
     path("", include("jobs.urls")),
+    path("", include("preflight.urls")),
 ]

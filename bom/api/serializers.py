@@ -58,6 +58,7 @@ class RuleInputSerializer(serializers.Serializer):
         max_digits=18, decimal_places=6, required=False, allow_null=True, coerce_to_string=False
     )
     priority = serializers.IntegerField(required=False)
+    supplier = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
 
 
 class RuleOutputSerializer(serializers.Serializer):
@@ -78,6 +79,7 @@ class RuleOutputSerializer(serializers.Serializer):
     unit_factor = serializers.FloatField()
     rate = serializers.FloatField(allow_null=True)
     priority = serializers.IntegerField()
+    supplier = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

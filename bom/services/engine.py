@@ -51,6 +51,21 @@ UOM_UNREADABLE = (
 )
 
 
+def uom_facts(flags: dict[str, bool] | None) -> UomFacts:
+    """UomFacts from the UOM list read (name -> must be whole number); None when the user may
+    not read UOM: then ERPNext's shipped whole-number UOMs are assumed (UOM_UNREADABLE)."""
+    if flags is None:
+        return UomFacts(
+            whole=frozenset(u.casefold() for u in ERPNEXT_WHOLE_NUMBER_UOMS),
+            existing=None,
+            readable=False,
+        )
+    return UomFacts(
+        whole=frozenset(n.casefold() for n, whole in flags.items() if whole),
+        existing={n.casefold(): n for n in flags},
+    )
+
+
 class Recorder(Protocol):
     """Where a sync reports progress, the documents it made and its checkpoint."""
 
@@ -250,20 +265,8 @@ class BomSync:
         uom_names |= {str(item.get("stock_uom") or "") for item in items.values()}
         if not assembly_exists:
             uom_names.add(ASSEMBLY_UOM)
-        flags = self.gw.uoms(n for n in uom_names if n)
-        warnings = []
-        if flags is None:
-            uoms = UomFacts(
-                whole=frozenset(u.casefold() for u in ERPNEXT_WHOLE_NUMBER_UOMS),
-                existing=None,
-                readable=False,
-            )
-            warnings.append(UOM_UNREADABLE)
-        else:
-            uoms = UomFacts(
-                whole=frozenset(n.casefold() for n, whole in flags.items() if whole),
-                existing={n.casefold(): n for n in flags},
-            )
+        uoms = uom_facts(self.gw.uoms(n for n in uom_names if n))
+        warnings = [] if uoms.readable else [UOM_UNREADABLE]
         placed = place_lines(target.lines, items, uoms, convert=target.convert_to_stock_uom)
         inspection = Inspection(
             items=items,

@@ -23,6 +23,7 @@ RULE_FIELDS = (
     "unit_factor",
     "rate",
     "priority",
+    "supplier",
 )
 MAX_PRIORITY = 1_000_000
 
@@ -38,6 +39,7 @@ _CLEANERS = {
     "unit_factor": validators.clean_unit_factor,
     "rate": validators.clean_rate,
     "priority": lambda v: _clean_priority(v),
+    "supplier": lambda v: validators.clean_erpnext_name(v, label="Supplier", required=False),
 }
 
 

@@ -12,6 +12,7 @@ from integrations.erpnext.errors import ErpnextError
 from jobs.runner import JobContext, JobFailed, jobs_fail_stalled
 from jobs.services import JobLockedError, job_enqueue, job_requeue
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError
+from preflight.checks import bom_write_check
 from projects.models import Project
 from projects.permissions import require_project_writer
 from projects.selectors import model_version_ready
@@ -238,10 +239,10 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
     version = model_version_ready(project=project, number=model_version)
     link = project_link(project=project)
     context = context_for(user=user, link=link)  # fails now, not in the worker
-    context.client.close()
     site_url = context.site_url
     mapping = planning.mapping_for(project=project, version=version)
     if not mapping.lines:
+        context.client.close()
         raise ApplicationError(
             f"No takeoff line of version {version.number} maps to an ERPNext item: "
             "add mapping rules first (the suggestions can help)."
@@ -254,6 +255,10 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
             project=project, erpnext_url=site_url, assembly_item=target.assembly_item
         )
     )
+    with context.client:
+        if previous is None or previous.fingerprint != target.input_fingerprint():
+            # A run that ERPNext will refuse says so now, before it writes anything.
+            bom_write_check(context=context, submit=target.submit)
     with transaction.atomic():
         jobs_fail_stalled(queryset=BomSyncRun.objects.filter(project=project))
         try:

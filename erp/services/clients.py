@@ -89,6 +89,10 @@ ROLES_BY_DOCTYPE = {
     "UOM": "Item Manager, Stock Manager or Stock User",
     "Item Price": "Purchase Master Manager or Sales Master Manager",
     "Company": "Projects User, Manufacturing User or Purchase User",
+    "Purchase Order": "Purchase User",
+    "Material Request": "Purchase User",
+    "Supplier": "Purchase User",
+    "Budget": "Accounts Manager",
 }
 _DOCTYPE_REFUSED = re.compile(r"(?:No permission for|for document)\s+(.+?)\s*$")
 

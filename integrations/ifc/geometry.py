@@ -12,8 +12,10 @@ default settings do). Area depends on the element's shape:
 
 An element whose mesh is empty or fails is skipped with a warning; it never
 fails the takeoff (ifc5d 0.9.0 crashes on the Janesville file for that). A
-mesh whose volume exceeds its bounding box is not a closed solid: its area is
-kept and its volume dropped, with a warning.
+mesh that is open (measure.is_closed) or whose volume exceeds its bounding box
+is not a solid: its area is kept and its volume dropped, with a warning that
+lists the GlobalIds. The longest side of each mesh's local bounding box is
+kept too, as the length of last resort for linear elements.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ import ifcopenshell.geom
 import ifcopenshell.util.shape as shape_util
 import numpy as np
 
+from . import measure as measure_module
+
+Measured = tuple[float | None, float | None, float]
+"""(area m², volume m³ or None, longest local extent m) of one element's mesh."""
+
 PLATE_LIKE = (
     "IfcWall",
     "IfcCurtainWall",
@@ -37,6 +44,7 @@ PLATE_LIKE = (
     "IfcWindow",
 )
 _MAX_LISTED = 5
+_MAX_OPEN_LISTED = 20  # open meshes are few and the user must find each one
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
@@ -54,17 +62,17 @@ def measure(
     threads: int,
     on_progress: Callable[[float], None],
     warnings: list[str],
-) -> dict[int, tuple[float | None, float | None]]:
-    """Map step id -> (area m², volume m³) of the elements whose body could be meshed."""
+) -> dict[int, Measured]:
+    """Map step id -> (area, volume, longest extent) of the elements whose body could be meshed."""
     if not step_ids:
         return {}
     products = [model.by_id(i) for i in step_ids]
     threads = max(1, min(threads, os.cpu_count() or 1))
-    results: dict[int, tuple[float | None, float | None]] = {}
+    results: dict[int, Measured] = {}
     failed: list[str] = []
-    unreliable = 0
+    unreliable: list[str] = []
     plate_like: dict[str, bool] = {}
-    per_mesh: dict[tuple[str, bool], tuple[float, float | None]] = {}
+    per_mesh: dict[tuple[str, bool], Measured] = {}
     try:
         iterator = ifcopenshell.geom.iterator(settings(), model, threads, include=products)
         started = iterator.initialize()
@@ -85,10 +93,11 @@ def measure(
             key = (shape.geometry.id, plate_like[ifc_class])
             if key not in per_mesh:
                 per_mesh[key] = measure_mesh(shape.geometry, one_face=key[1])
-            area, volume = per_mesh[key]
+            area, volume, longest = per_mesh[key]
             if area > 0:
-                unreliable += volume is None
-                results[shape.id] = (area, volume)
+                if volume is None:
+                    unreliable.append(shape.guid)
+                results[shape.id] = (area, volume, longest)
         except Exception as exc:  # one bad mesh must not fail the takeoff
             failed.append(f"{shape.guid} ({exc})")
         if not iterator.next():
@@ -106,27 +115,29 @@ def settings() -> ifcopenshell.geom.settings:
     return result
 
 
-def measure_mesh(geometry, *, one_face: bool) -> tuple[float, float | None]:
-    """(area, volume) of one mesh; volume None when it exceeds the bounding box (not a solid)."""
+def measure_mesh(geometry, *, one_face: bool) -> Measured:
+    """(area, volume, longest extent) of one mesh; volume None when the mesh is open or
+    exceeds its bounding box (not a solid)."""
     vertices = shape_util.get_vertices(geometry)
     faces = shape_util.get_faces(geometry)
     if len(faces) == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     # Degenerate triangles give 0/0 normals in get_side_area; they are simply not counted.
     with np.errstate(invalid="ignore", divide="ignore"):
         area = shape_util.get_max_side_area(geometry) if one_face else shape_util.get_area(geometry)
     volume: float | None = mesh_volume(vertices, faces)
-    if volume > float(np.prod(vertices.max(axis=0) - vertices.min(axis=0))) * 1.01:
+    box = float(np.prod(vertices.max(axis=0) - vertices.min(axis=0)))
+    if volume > box * 1.01 or not measure_module.is_closed(vertices, faces):
         volume = None
-    return float(area), volume
+    return float(area), volume, measure_module.longest_extent(vertices)
 
 
 def _warn(
     model: ifcopenshell.file,
     step_ids: Sequence[int],
-    results: dict[int, tuple[float | None, float | None]],
+    results: dict[int, Measured],
     failed: list[str],
-    unreliable: int,
+    unreliable: list[str],
     warnings: list[str],
 ) -> None:
     missing = [i for i in step_ids if i not in results]
@@ -145,7 +156,10 @@ def _warn(
             "they are counted without volume or area."
         )
     if unreliable:
+        listed = "; ".join(unreliable[:_MAX_OPEN_LISTED]) + (
+            "; ..." if len(unreliable) > _MAX_OPEN_LISTED else ""
+        )
         warnings.append(
-            f"{unreliable} element(s) have an open or inconsistent mesh, so no volume was taken "
-            "from their geometry (area only)."
+            f"{len(unreliable)} element(s) have an open or inconsistent mesh, so no volume was "
+            f"taken from their geometry (area only): {listed}"
         )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -1089,6 +1090,11 @@ def register_erpnext(double: FrappeDouble) -> None:
         "erpnext.stock.get_item_details.get_conversion_factor", _get_conversion_factor
     )
     double.register_method(
+        "erpnext.stock.get_item_details.apply_price_list",
+        _apply_price_list,
+        http_methods=("POST",),
+    )
+    double.register_method(
         "erpnext.buying.doctype.purchase_order.purchase_order.update_status",
         _po_update_status,
         http_methods=("POST",),
@@ -1122,6 +1128,50 @@ def _bom_name(doc: Mapping[str, Any], existing: Mapping[str, Any]) -> str:
 def _get_conversion_factor(double: FrappeDouble, params: dict[str, Any], user: str) -> Any:
     item = _item(double, params.get("item_code"))
     return {"conversion_factor": item_factor(item, str(params.get("uom"))) or 1.0}
+
+
+def _apply_price_list(double: FrappeDouble, params: dict[str, Any], user: str) -> Any:
+    """erpnext.stock.get_item_details.apply_price_list: a price-list rate per row in the row's
+    UOM (the stock-UOM price x factor only when the row names its stock_uom: a row without it
+    and without a price in its own UOM gets no price_list_rate key, recorded A2.23/A2.25); a
+    Purchase User may call it although Item Price is closed to them (A2.24)."""
+    args = params.get("args") or {}
+    if isinstance(args, str):
+        args = json.loads(args)
+    price_list = str(args.get("buying_price_list") or args.get("price_list") or "")
+    children = []
+    for row in args.get("items") or []:
+        item = _item(double, row.get("item_code"))
+        uom = str(row.get("uom") or item.get("stock_uom"))
+        child: dict[str, Any] = {}
+        own = any(
+            p.get("item_code") == item["name"]
+            and p.get("price_list") == price_list
+            and p.get("uom") == uom
+            for p in double._store["Item Price"].values()
+        )
+        if own or row.get("stock_uom") or uom == item.get("stock_uom"):
+            child["price_list_rate"] = item_price(double, item, price_list, uom)
+        child.update(
+            doctype=row.get("doctype"),
+            has_margin=False,
+            name=row.get("name"),
+            free_item_data=[],
+            parent=None,
+            parenttype=None,
+            child_docname=row.get("child_docname"),
+        )
+        children.append(child)
+    company = _company(double, args.get("company") or double.company)
+    return {
+        "parent": {
+            "price_list_currency": args.get("price_list_currency")
+            or company.get("default_currency"),
+            "price_list_uom_dependant": None,
+            "plc_conversion_rate": args.get("plc_conversion_rate") or 1,
+        },
+        "children": children,
+    }
 
 
 def _po_update_status(double: FrappeDouble, params: dict[str, Any], user: str) -> None:

@@ -449,7 +449,16 @@ class FrappeDouble(LoopbackDouble):
         self.register_method("frappe.client.insert", _client_insert, http_methods=("POST",))
         self.register_method("frappe.client.submit", _client_submit, http_methods=("POST",))
         self.register_method("frappe.client.cancel", _client_cancel, http_methods=("POST",))
+        self.register_method("frappe.client.has_permission", _client_has_permission)
         self.register_method("ping", lambda d, p, user: "pong", allow_guest=True)
+        # frappe/integrations/doctype/webhook: only a System Manager may read it.
+        self.register_doctype(
+            "Webhook",
+            naming="hash",  # the given "name" (Frappe's prompt), else a hash
+            mandatory=("webhook_doctype", "request_url"),
+            defaults={"enabled": 1, "enable_security": 0, "webhook_docevent": "on_update"},
+            permissions={},
+        )
         self.register_method(
             "frappe.client.insert_many", _insert_many, http_methods=("POST", "PUT")
         )
@@ -775,7 +784,8 @@ class FrappeDouble(LoopbackDouble):
         fields = _json_param(params.get("fields")) or ["name"]
         if isinstance(fields, str):
             fields = [fields]
-        tests = [self._condition(doctype, *f) for f in _normalize_filters(params.get("filters"))]
+        filters = _normalize_filters(params.get("filters"))
+        tests = [self._condition(doctype, *f) for f in filters]
         rows = [d for d in self._store[doctype].values() if all(t(d) for t in tests)]
         for fieldname, descending in reversed(_order(params.get("order_by") or "modified desc")):
             rows.sort(key=lambda d, f=fieldname: _sort_key(d.get(f)), reverse=descending)
@@ -786,18 +796,24 @@ class FrappeDouble(LoopbackDouble):
             or params.get("page_length")
             or (0 if "limit_page_length" in params else DEFAULT_PAGE_LENGTH)
         )
-        rows = rows[start : start + length] if length else rows[start:]
         spec = self._specs[doctype]
         tables = {f.split(".", 1)[0] for f in fields if "." in f and "`" not in f}
         tables &= set(spec.child_tables)
         if not tables:
+            rows = rows[start : start + length] if length else rows[start:]
             return [_select(row, fields) for row in rows]
-        # "items.qty": one row per child row, child keys without the table prefix
-        # (frappe.model.db_query joins the child table; "items.name" overwrites "name").
+        # "items.qty": frappe.model.db_query LEFT JOINs the child table: one row per child row
+        # (a parent without rows gives one row of nulls), a filter on that child doctype is
+        # tested per row, and the limit counts joined rows. Child keys lose the table prefix
+        # ("items.name" overwrites "name").
         table = sorted(tables)[0]
+        child_doctype = spec.child_tables[table].name
+        row_tests = [_condition(f, op, v) for t, f, op, v in filters if t == child_doctype]
         out = []
         for row in rows:
-            for child in row.get(table) or []:
+            for child in row.get(table) or [{}]:
+                if not all(test(child) for test in row_tests):
+                    continue
                 picked: dict[str, Any] = {}
                 for field_ in fields:
                     if field_.startswith(f"{table}."):
@@ -805,7 +821,7 @@ class FrappeDouble(LoopbackDouble):
                     else:
                         picked.update(_select(row, [field_]))
                 out.append(picked)
-        return out
+        return out[start : start + length] if length else out[start:]
 
     def _condition(
         self, doctype: str, table: str | None, field: str, op: str, value: Any
@@ -1114,6 +1130,23 @@ class FrappeDouble(LoopbackDouble):
 
 
 # ---------------------------------------------------------------------- whitelisted methods
+
+
+def _client_has_permission(double: FrappeDouble, params: dict[str, Any], user: str) -> Any:
+    """frappe.client.has_permission with an empty docname: the doctype's role permissions
+    (frappe.permissions.has_permission with no doc), and on False the check's log as a
+    msgprint (print_has_permission_check_logs)."""
+    doctype = str(params.get("doctype") or "")
+    if doctype not in double._specs:
+        raise FrappeException("DoesNotExistError", f"DocType {doctype} not found", 404)
+    op = str(params.get("perm_type") or "read").lower()
+    allowed = doctype not in double._forbidden and double.has_permission(doctype, op, user)
+    if not allowed:
+        double.msgprint(
+            f"User <strong>{html.escape(user)}</strong> does not have doctype access via role "
+            f"permission for document <strong>{html.escape(doctype)}</strong>"
+        )
+    return {"has_permission": allowed}
 
 
 def _get_count(double: FrappeDouble, params: dict[str, Any], user: str) -> int:

@@ -91,6 +91,27 @@ def test_project_jobs_list(failed_job, project, editor, outsider, api_client_for
     assert refused.status_code == 404  # the project rule: a non-member learns nothing
 
 
+def test_project_jobs_page_lists_every_kind_with_state_and_links(
+    failed_job, project, editor, outsider, client
+):
+    from bom.models import BomSyncRun
+
+    BomSyncRun.objects.create(project=project, created_by=editor, created_by_name="ed")
+    client.force_login(editor)
+
+    page = client.get(f"/projects/{project.slug}/jobs")
+    client.force_login(outsider)
+    refused = client.get(f"/projects/{project.slug}/jobs")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/jobs/{failed_job.pk}" in html and "boom" in html
+    assert html.count("<tr>") == 3  # header, the takeoff, the BOM sync
+    assert 'http-equiv="refresh"' in html  # the queued BOM sync is still waiting
+    assert f'href="/projects/{project.slug}/jobs" aria-current="page"' in html
+    assert refused.status_code == 404
+
+
 def test_the_runner_fails_a_stalled_takeoff_when_it_next_runs(
     project, editor, synthetic_ifc, upload_file
 ):
