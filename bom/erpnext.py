@@ -116,6 +116,36 @@ class BomGateway:
                 return None
         return {str(row["name"]): bool(row.get("must_be_whole_number")) for row in rows}
 
+    def uom_names(self) -> list[str] | None:
+        """Every enabled UOM's name (GET UOM list, paged); None when the user may not read UOM."""
+        with self._counted("read"):
+            try:
+                rows = self.client.list_docs(
+                    "UOM", fields=["name"], filters=[["enabled", "=", 1]], page_size=500
+                )
+                return sorted((str(row["name"]) for row in rows), key=str.casefold)
+            except ErpnextPermissionError:
+                return None
+
+    def missing(self, doctype: str, names: Iterable[str]) -> list[str] | None:
+        """Those of ``names`` that ERPNext has no ``doctype`` of (GET list by name); None when
+        the user may not read the doctype."""
+        wanted = sorted({n for n in names if n})
+        if not wanted:
+            return []
+        with self._counted("read"):
+            try:
+                rows = self.client.list_docs(
+                    doctype,
+                    fields=["name"],
+                    filters=[["name", "in", wanted]],
+                    page_size=len(wanted) + 1,
+                )
+                found = {str(row["name"]).casefold() for row in rows}
+            except ErpnextPermissionError:
+                return None
+        return [n for n in wanted if n.casefold() not in found]
+
     def item_prices(self, codes: Iterable[str], price_list: str) -> list[dict[str, Any]]:
         """The Item Prices of ``codes`` on a price list (GET Item Price list)."""
         wanted = sorted(set(codes))

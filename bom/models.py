@@ -109,6 +109,11 @@ class MappingRule(models.Model):
         """A default for every project."""
         return self.project_id is None
 
+    @property
+    def waste_percent(self):
+        """The waste factor as people read it: 0.05 is 5 (%)."""
+        return self.waste_factor * 100
+
 
 class BomSyncRunManager(models.Manager.from_queryset(JobQuerySet)):
     """Only the jobs of kind "bom_sync"."""
@@ -136,6 +141,7 @@ class BomSyncRun(Job):
 
     class Meta:
         proxy = True
+        verbose_name = "BOM sync run"
 
     def __str__(self) -> str:
         return f"BOM sync {self.id} of {self.project} v{self.model_version_number} ({self.state})"

@@ -6,6 +6,10 @@ from django.core.exceptions import ValidationError
 
 from .constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_WASTE_FACTOR, QUANTITY_KINDS
 
+# The columns hold 18 digits, 6 after the point.
+MAX_NUMBER = Decimal("1e12")
+MAX_NUMBER_TEXT = "1,000,000,000,000"
+
 # Frappe refuses these in document names (frappe.model.naming: "Name cannot contain...").
 _NAME_FORBIDDEN = set("<>\"'\\") | {chr(c) for c in range(32)} | {"\x7f"}
 
@@ -49,7 +53,12 @@ def clean_quantity(value) -> str:
 def clean_waste_factor(value) -> Decimal:
     """0 to 1: 0.05 adds 5 %."""
     number = _decimal(value, "Waste factor", default=Decimal(0))
-    if number < 0 or number > MAX_WASTE_FACTOR:
+    if number > MAX_WASTE_FACTOR:
+        raise ValidationError(
+            f"Waste factor is too large: at most {MAX_WASTE_FACTOR} (doubles the quantity); "
+            "0.05 adds 5 %."
+        )
+    if number < 0:
         raise ValidationError(
             f"Waste factor is a fraction from 0 to {MAX_WASTE_FACTOR} (0.05 adds 5 %)."
         )
@@ -59,8 +68,10 @@ def clean_waste_factor(value) -> Decimal:
 def clean_unit_factor(value) -> Decimal:
     """A positive multiplier from the SI quantity to the UOM."""
     number = _decimal(value, "Unit factor", default=Decimal(1))
-    if number <= 0 or number >= Decimal("1e12"):
+    if number <= 0:
         raise ValidationError("Unit factor must be a positive number (1 keeps the SI quantity).")
+    if number >= MAX_NUMBER:
+        raise ValidationError(f"Unit factor is too large: it must be below {MAX_NUMBER_TEXT}.")
     if number != number.quantize(Decimal("0.000001")):
         raise ValidationError("Unit factor has at most 6 decimals.")
     return number
@@ -71,8 +82,10 @@ def clean_rate(value) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     number = _decimal(value, "Rate", default=None)
-    if number < 0 or number >= Decimal("1e12"):
+    if number < 0:
         raise ValidationError("Rate must be 0 or more.")
+    if number >= MAX_NUMBER:
+        raise ValidationError(f"Rate is too large: it must be below {MAX_NUMBER_TEXT}.")
     return number.quantize(Decimal("0.000001"))
 
 
@@ -87,6 +100,8 @@ def _decimal(value, label: str, *, default) -> Decimal:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError(f"{label} must be a number.") from None
+    if number.is_infinite() and number > 0:  # a JSON number beyond float's range is inf
+        raise ValidationError(f"{label} is too large.")
     if not number.is_finite():
         raise ValidationError(f"{label} must be a number.")
     return number

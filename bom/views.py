@@ -15,8 +15,6 @@ from projects.selectors import model_version_list, project_get_for_user
 from . import selectors, services
 from .forms import MappingRuleForm, SyncForm
 
-RULE_FIELDS = list(MappingRuleForm.base_fields)
-
 
 def _can_write(user, role: str | None) -> bool:
     return may_write(user=user, role=role)
@@ -26,23 +24,43 @@ def _ready_versions(project):
     return list(model_version_list(project=project).filter(state="ready"))
 
 
+def _uoms(request, project, form) -> services.UomChoices | None:
+    """The ERPNext UOMs offered on a rule form (asked only of those who may write)."""
+    choices = services.uom_choices(user=request.user, project=project)
+    form.offer_uoms(choices)
+    return choices
+
+
+def _saved(request, text: str, project) -> None:
+    messages.success(request, text)
+    choices = services.uom_choices(user=request.user, project=project)
+    if choices.names is None and request.user.erpnext_configured:
+        messages.warning(request, choices.note)
+
+
 def _overview(request, project, role, *, rule_form=None, sync_form=None, status=200):
     versions = _ready_versions(project)
+    can_write = _can_write(request.user, role)
+    rule_form = rule_form or MappingRuleForm()
     return render(
         request,
         "bom/overview.html",
         {
             "project": project,
             "role": role,
-            "can_write": _can_write(request.user, role),
+            "can_write": can_write,
             "rules": selectors.rule_list_for_project(project=project),
-            "rule_form": rule_form or MappingRuleForm(),
+            "rule_form": rule_form,
+            "uoms": _uoms(request, project, rule_form) if can_write else None,
             "sync_form": sync_form
             or SyncForm(
                 versions=versions,
                 initial={"model_version": versions[0].number if versions else None},
             ),
             "has_versions": bool(versions),
+            "coverage": (
+                services.bom_coverage(project=project, version=versions[0]) if versions else None
+            ),
             "runs": selectors.run_list(project=project)[:20],
         },
         status=status,
@@ -63,7 +81,7 @@ def bom_overview_view(request: HttpRequest, slug: str) -> HttpResponse:
         rule = services.mapping_rule_create(
             user=request.user, project=project, data=form.cleaned_data
         )
-        messages.success(request, f"Rule for {rule.item_code} added.")
+        _saved(request, f"Rule for {rule.item_code} added.", project)
         return redirect("bom", slug=project.slug)
     return _overview(request, project, role, rule_form=form, status=400)
 
@@ -84,16 +102,22 @@ def _rule_edit(request, rule, *, can_write: bool, back) -> HttpResponse:
         form = MappingRuleForm(request.POST)
         if form.is_valid():
             services.mapping_rule_update(user=request.user, rule=rule, data=form.cleaned_data)
-            messages.success(request, f"Rule for {rule.item_code} saved.")
+            _saved(request, f"Rule for {rule.item_code} saved.", back)
             return redirect("bom", slug=back.slug) if back else redirect("bom-shared-rules")
         status = 400
     else:
-        form = MappingRuleForm(initial={name: getattr(rule, name) for name in RULE_FIELDS})
+        form = MappingRuleForm(initial=MappingRuleForm.initial_for(rule))
         status = 200
     return render(
         request,
         "bom/rule_form.html",
-        {"rule": rule, "form": form, "project": back, "can_write": can_write},
+        {
+            "rule": rule,
+            "form": form,
+            "project": back,
+            "can_write": can_write,
+            "uoms": _uoms(request, back, form) if can_write else None,
+        },
         status=status,
     )
 
@@ -123,13 +147,19 @@ def shared_rules_view(request: HttpRequest) -> HttpResponse:
             rule = services.mapping_rule_create(
                 user=request.user, project=None, data=form.cleaned_data
             )
-            messages.success(request, f"Shared rule for {rule.item_code} added.")
+            _saved(request, f"Shared rule for {rule.item_code} added.", None)
             return redirect("bom-shared-rules")
         status = 400
+    can_write = request.user.is_admin
     return render(
         request,
         "bom/shared_rules.html",
-        {"rules": selectors.shared_rule_list(), "form": form, "can_write": request.user.is_admin},
+        {
+            "rules": selectors.shared_rule_list(),
+            "form": form,
+            "can_write": can_write,
+            "uoms": _uoms(request, None, form) if can_write else None,
+        },
         status=status,
     )
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from projects.models import Project
 
+from .normalise import desk_url
+
 
 def new_webhook_token() -> str:
     """The unguessable path segment of a site's webhook URL (not a secret: the HMAC is)."""
@@ -87,7 +89,7 @@ class ErpnextProjectLink(models.Model):
     @property
     def desk_url(self) -> str:
         """The Project's page in ERPNext's desk."""
-        return f"{self.site.url}/app/project/{self.erpnext_project}"
+        return desk_url(self.site.url, "Project", self.erpnext_project)
 
 
 class ProjectStatusChange(models.Model):
@@ -151,6 +153,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         db_table = "erpnext_webhook_deliveries"
         ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(fields=["site", "body_sha256"], name="webhook_delivery_once"),
         ]

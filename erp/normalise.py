@@ -5,7 +5,7 @@ import html
 import math
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from integrations.netguard import validate_url
 
@@ -31,6 +31,12 @@ def normalise_site_url(url: str) -> str:
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
+
+
+def desk_url(site: str, doctype: str, name: str) -> str:
+    """A document's page in ERPNext's desk: ("BOM", "BOM-0001") -> {site}/app/bom/BOM-0001."""
+    slug = doctype.strip().lower().replace(" ", "-")
+    return f"{site.rstrip('/')}/app/{quote(slug)}/{quote(str(name), safe='')}"
 
 
 def erpnext_text(value: Any) -> str:

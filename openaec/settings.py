@@ -152,7 +152,7 @@ AUTH_USER_MODEL = "accounts.User"
 # Every password check (API login and token, /login, the admin) counts failed logins here.
 AUTHENTICATION_BACKENDS = ["openaec.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "settings"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

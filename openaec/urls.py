@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from openaec.views import favicon_view
+
 urlpatterns = [
+    path("favicon.ico", favicon_view),
     path("admin/", admin.site.urls),
     path("api/", include("openaec.api_urls")),
     path("", include("openaec.accounts.urls")),

@@ -1,9 +1,10 @@
-"""What every HTML door shares: turning an ApplicationError into a page."""
+"""What every HTML door shares: turning an ApplicationError into a page; the favicon."""
 
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from openaec.exceptions import ApplicationError
 
@@ -32,3 +33,8 @@ def application_errors(view):
             return error_page(request, exc)
 
     return wrapper
+
+
+def favicon_view(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page says."""
+    return redirect(static("favicon.ico"))

@@ -1,9 +1,31 @@
 """Shapes shared by the BOM API views."""
 
+import math
+from decimal import Decimal
+
 from django.urls import reverse
 from rest_framework import serializers
 
 from ..constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, QUANTITY_KINDS
+
+
+class _RuleNumberField(serializers.DecimalField):
+    """A JSON number; one beyond the column's digits (1e23, 1e400) is "too large"."""
+
+    default_error_messages = {"too_large": "Too large: it must be below {limit}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and math.isinf(data) and data > 0:
+            self.fail("too_large", limit=f"{self._limit():,}")
+        return super().to_internal_value(data)
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        if value >= self._limit():
+            self.fail("too_large", limit=f"{self._limit():,}")
+        return super().validate_precision(value)
+
+    def _limit(self) -> int:
+        return 10 ** (self.max_digits - self.decimal_places)
 
 
 class RuleInputSerializer(serializers.Serializer):
@@ -26,13 +48,13 @@ class RuleInputSerializer(serializers.Serializer):
     quantity = serializers.ChoiceField(choices=QUANTITY_KINDS, required=False)
     uom = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False)
     # Numbers in the schema (coerce_to_string=False): "" and other text are a documented 400.
-    waste_factor = serializers.DecimalField(
+    waste_factor = _RuleNumberField(
         max_digits=6, decimal_places=4, required=False, coerce_to_string=False
     )
-    unit_factor = serializers.DecimalField(
+    unit_factor = _RuleNumberField(
         max_digits=18, decimal_places=6, required=False, coerce_to_string=False
     )
-    rate = serializers.DecimalField(
+    rate = _RuleNumberField(
         max_digits=18, decimal_places=6, required=False, allow_null=True, coerce_to_string=False
     )
     priority = serializers.IntegerField(required=False)

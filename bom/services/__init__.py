@@ -7,6 +7,7 @@ from .rules import (
     mapping_rule_update,
 )
 from .sync import (
+    bom_coverage,
     bom_preview,
     bom_suggestions,
     bom_sync_handle,
@@ -15,8 +16,11 @@ from .sync import (
     bom_sync_start,
     require_sync_role,
 )
+from .uoms import UomChoices, rule_uom_check, uom_choices
 
 __all__ = [
+    "UomChoices",
+    "bom_coverage",
     "bom_preview",
     "bom_suggestions",
     "bom_sync_handle",
@@ -28,4 +32,6 @@ __all__ = [
     "mapping_rule_delete",
     "mapping_rule_update",
     "require_sync_role",
+    "rule_uom_check",
+    "uom_choices",
 ]

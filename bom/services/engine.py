@@ -287,6 +287,16 @@ class BomSync:
         if any(row.rate is not None for row in insp.rows):
             existing = [r.item_code for r in insp.rows if r.item_code.casefold() in insp.items]
             try:
+                if self.gw.missing("Price List", [self.target.price_list]):
+                    insp.errors.append(
+                        {
+                            "item_code": None,
+                            "error": f"ERPNext has no Price List {self.target.price_list}: the "
+                            "rules' rates are written as Item Prices on it. Name a buying "
+                            "price list that exists (the price list option).",
+                        }
+                    )
+                    return
                 prices = self.gw.item_prices(existing, self.target.price_list)
             except ErpnextPermissionError:
                 insp.errors.append(
@@ -367,6 +377,18 @@ class BomSync:
                     f"{round(row.qty * row.conversion_factor, QTY_DECIMALS):g} {stock_uom}."
                 )
             seen.add(key)
+        group = target.item_group
+        # The root group exists on every site; another one is checked before Items are made.
+        creates = target.create_missing_items and insp.missing_items
+        if creates and group != DEFAULT_ITEM_GROUP and self.gw.missing("Item Group", [group]):
+            errors.append(
+                {
+                    "item_code": None,
+                    "error": f"ERPNext has no Item Group {group}, so the missing Items "
+                    "could not be created in it. Name an Item Group that exists, or leave "
+                    f"the item group blank for {DEFAULT_ITEM_GROUP}.",
+                }
+            )
         if (
             not insp.assembly_exists
             and insp.uoms.readable

@@ -13,7 +13,7 @@ from ..constants import (
     MAX_NAME_LENGTH,
 )
 from ..links import ProjectLink
-from ..mapping import BomLine, MappingResult, Source, map_lines
+from ..mapping import BomLine, Line, MappingResult, Source, map_lines
 from .engine import Target
 
 OPTION_FIELDS = (
@@ -68,12 +68,35 @@ def default_assembly_item(project: Project) -> str:
     return f"{ASSEMBLY_ITEM_PREFIX}{project.slug}"[:MAX_NAME_LENGTH]
 
 
-def mapping_for(*, project: Project, version: ModelVersion) -> MappingResult:
-    """The version's takeoff lines through the rules that apply to the project."""
+def mapping_for(
+    *, project: Project, version: ModelVersion, lines: list[Line] | None = None
+) -> MappingResult:
+    """The version's takeoff lines (or ``lines`` read already) through the project's rules."""
     return map_lines(
         selectors.mapping_rules_for(project=project),
-        selectors.takeoff_mapping_lines(version=version),
+        lines if lines is not None else selectors.takeoff_mapping_lines(version=version),
     )
+
+
+def coverage(*, lines: list[Line], mapping: MappingResult) -> dict:
+    """How much of the takeoff the rules map: lines and volume (m³), mapped and in all."""
+    volume = sum(line.volume or 0.0 for line in lines)
+    left = sum(item.quantities.get("volume") or 0.0 for item in mapping.unmapped)
+    mapped_lines = len(lines) - len(mapping.unmapped)
+    return {
+        "lines": mapped_lines,
+        "lines_total": len(lines),
+        "lines_percent": percent(mapped_lines, len(lines)),
+        "lines_unmapped": len(mapping.unmapped),
+        "volume": round(volume - left, 3),
+        "volume_total": round(volume, 3),
+        "volume_percent": percent(volume - left, volume),
+    }
+
+
+def percent(part: float, whole: float) -> float | None:
+    """part as a percentage of whole, to one decimal; None for nothing of nothing."""
+    return round(100 * part / whole, 1) if whole else None
 
 
 def plan_as_json(result: MappingResult) -> dict:

@@ -9,6 +9,7 @@ from projects.permissions import require_project_writer
 
 from .. import validators
 from ..models import MappingRule
+from .uoms import rule_uom_check
 
 RULE_FIELDS = (
     "ifc_class",
@@ -87,9 +88,13 @@ def _check_may_write(*, user, project: Project | None) -> None:
 
 
 def mapping_rule_create(*, user, project: Project | None, data: dict) -> MappingRule:
-    """Add a rule to the project, or a shared default when ``project`` is None."""
+    """Add a rule to the project, or a shared default when ``project`` is None.
+
+    The UOM is checked against the user's ERPNext where it can be asked (rule_uom_check).
+    """
     _check_may_write(user=user, project=project)
     fields = clean_rule_fields(data)
+    fields["uom"] = rule_uom_check(user=user, project=project, uom=fields["uom"])
     with transaction.atomic():
         return MappingRule.objects.create(project=project, created_by=user, **fields)
 
@@ -98,6 +103,8 @@ def mapping_rule_update(*, user, rule: MappingRule, data: dict) -> MappingRule:
     """Change some fields of a rule (the others stay)."""
     _check_may_write(user=user, project=rule.project)
     fields = clean_rule_fields(data, partial=True)
+    if "uom" in fields and fields["uom"] != rule.uom:
+        fields["uom"] = rule_uom_check(user=user, project=rule.project, uom=fields["uom"])
     with transaction.atomic():
         for name, value in fields.items():
             setattr(rule, name, value)

@@ -69,7 +69,8 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
     options = planning.clean_options(options)
     version = model_version_ready(project=project, number=model_version)
     link = project_link(project=project)
-    mapping = planning.mapping_for(project=project, version=version)
+    lines = selectors.takeoff_mapping_lines(version=version)
+    mapping = planning.mapping_for(project=project, version=version, lines=lines)
     target = planning.target_for(
         project=project, options=options, link=link, lines=tuple(mapping.lines)
     )
@@ -87,7 +88,23 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
             found = engine.preview()
         except ErpnextError as exc:
             raise failures.as_application_error(exc, context=context) from exc
-    return _preview_body(version, target, mapping, found, site_url, gateway)
+    body = _preview_body(version, target, mapping, found, site_url, gateway)
+    costed = [line for line in body["lines"] if line["rate"] is not None]
+    body["coverage"] = {
+        "model_version": version.number,
+        **planning.coverage(lines=lines, mapping=mapping),
+        "rows_costed": len(costed),
+        "rows_total": len(body["lines"]),
+        "rows_costed_percent": planning.percent(len(costed), len(body["lines"])),
+    }
+    return body
+
+
+def bom_coverage(*, project: Project, version) -> dict[str, Any]:
+    """How much of a model version the project's rules map (lines, volume); no ERPNext call."""
+    lines = selectors.takeoff_mapping_lines(version=version)
+    mapping = planning.mapping_for(project=project, version=version, lines=lines)
+    return {"model_version": version.number, **planning.coverage(lines=lines, mapping=mapping)}
 
 
 def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[str, Any]:

@@ -70,12 +70,14 @@ def client_for(*, user, linked_site: str | None = None) -> tuple[ErpnextClient, 
 
 
 @contextmanager
-def erpnext_errors(*, site_url: str, doc: str | None = None) -> Iterator[None]:
+def erpnext_errors(
+    *, site_url: str, doc: str | None = None, what: str | None = None
+) -> Iterator[None]:
     """Turn any ERPNext failure inside the block into a clear ApplicationError."""
     try:
         yield
     except ErpnextError as exc:
-        raise application_error(exc, site_url=site_url, doc=doc) from exc
+        raise application_error(exc, site_url=site_url, doc=doc, what=what) from exc
 
 
 # What each doctype the bridge touches needs of a restricted ERPNext user (ERPNext 15 role
@@ -142,7 +144,8 @@ def erpnext_failure(
     the ERPNext role it needs, used when the 403 does not name a DocType we know. 400 when the
     user can fix the data, 404 when the named document is gone, 409 on a conflict, else 502.
     """
-    detail = (exc.message or "").strip()
+    # Frappe's messages often start "Error: " and end with a full stop; the sentence adds its own.
+    detail = (exc.message or "").strip().removeprefix("Error: ").rstrip(".")
     said = f": {detail}" if detail and not isinstance(exc, ErpnextProtocolError) else ""
     if isinstance(exc, ErpnextNotFound):
         return NotFoundError(f"ERPNext at {site_url} has no {what}{said}.")
@@ -161,14 +164,14 @@ def erpnext_failure(
             f"(HTTP {exc.status}{', ' + detail if detail else ''}).{hint}"
         )
     if isinstance(exc, ErpnextValidationError):
-        return ApplicationError(f"ERPNext refused the change to {what}{said}")
+        return ApplicationError(f"ERPNext refused {what}{said}.")
     if isinstance(exc, ErpnextConflict):
-        return ConflictError(f"ERPNext reports a conflict on {what}{said}")
+        return ConflictError(f"ERPNext reports a conflict on {what}{said}.")
     if isinstance(exc, ErpnextRateLimited):
         wait = f" Try again in {exc.retry_after:.0f} s." if exc.retry_after else " Try again later."
         return UpstreamError(f"ERPNext at {site_url} is limiting requests (HTTP 429).{wait}")
     if isinstance(exc, ErpnextServerError):
-        return UpstreamError(f"ERPNext at {site_url} failed (HTTP {exc.status}){said}")
+        return UpstreamError(f"ERPNext at {site_url} failed (HTTP {exc.status}){said}.")
     if isinstance(exc, ErpnextNetworkError):
         return UpstreamError(f"Could not reach ERPNext: {exc.message}.")
     if isinstance(exc, ErpnextProtocolError):
@@ -180,7 +183,7 @@ def erpnext_failure(
 
 
 def application_error(
-    exc: ErpnextError, *, site_url: str, doc: str | None = None
+    exc: ErpnextError, *, site_url: str, doc: str | None = None, what: str | None = None
 ) -> ApplicationError:
     """The message a user sees for an ERPNext failure on a Project; 502 unless they can act."""
     if isinstance(exc, ErpnextNotFound):
@@ -189,5 +192,5 @@ def application_error(
             if doc
             else f"{site_url} has no Project resource (is this an ERPNext site?)."
         )
-    what = f"ERPNext project {doc}" if doc else "the ERPNext projects"
+    what = what or (f"ERPNext project {doc}" if doc else "the new ERPNext project")
     return erpnext_failure(exc, site_url=site_url, what=what, role="Projects User")

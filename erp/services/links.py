@@ -90,7 +90,7 @@ def erpnext_project_search(*, user, q: str = "", page: int = 1, page_size: int =
         if q
         else [None]
     )
-    with client, erpnext_errors(site_url=site_url):
+    with client, erpnext_errors(site_url=site_url, what="its Projects"):
         for filters in searches:
             found = client.list_docs(
                 PROJECT_DOCTYPE,

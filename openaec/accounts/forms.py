@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from integrations.validators import erpnext_site_url
+
 from .services import SECRET_FIELDS
 
 
@@ -47,6 +49,16 @@ class IntegrationSettingsForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     nextcloud_password_clear = forms.BooleanField(label="Clear the stored password", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: list[str] = []
+
+    def clean_erpnext_url(self) -> str:
+        url, note = erpnext_site_url(self.cleaned_data["erpnext_url"])
+        if note:
+            self.notes.append(note)
+        return url
 
     def changes(self) -> dict[str, str | None]:
         """The settings service's `changes`: None keeps a secret, "" clears a field."""

@@ -93,6 +93,7 @@ class ApiToken(models.Model):
     class Meta:
         db_table = "api_tokens"
         ordering = ["-created_at"]
+        verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"

@@ -1,6 +1,8 @@
 """Writes and cross-system actions for accounts: registration, tokens, integration settings."""
 
+import copy
 import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -161,6 +163,15 @@ def api_token_delete(*, user: User, token_id: str) -> None:
 
 def integration_settings_update(*, user: User, changes: dict[str, str | None]) -> User:
     """Apply a settings change: None leaves a field alone, "" clears it, secrets are encrypted."""
+    changed = _settings_apply(user, changes)
+    if changed:
+        user.save(update_fields=changed)
+        logger.info("user %s changed settings: %s", user.pk, ", ".join(sorted(changed)))
+    return user
+
+
+def _settings_apply(user: User, changes: dict[str, str | None]) -> list[str]:
+    """Validate `changes` and set them on `user` (not saved); the fields changed."""
     cleaned: dict[str, str | None] = {}
     errors: dict[str, list[str]] = {}
     for field, value in changes.items():
@@ -178,10 +189,7 @@ def integration_settings_update(*, user: User, changes: dict[str, str | None]) -
         if field in SECRET_FIELDS and value:
             value = crypto.encrypt_secret(value)
         setattr(user, field, value)
-    if cleaned:
-        user.save(update_fields=list(cleaned))
-        logger.info("user %s changed settings: %s", user.pk, ", ".join(sorted(cleaned)))
-    return user
+    return list(cleaned)
 
 
 def _clean_setting(field: str, value: str) -> str | None:
@@ -207,14 +215,19 @@ def erpnext_credentials(*, user: User) -> tuple[str, str, str]:
     return user.erpnext_url, user.erpnext_api_key, secret
 
 
-def erpnext_connection_test(*, user: User) -> dict:
-    """Ask the user's ERPNext who they are (frappe.auth.get_logged_user)."""
-    url, key, secret = erpnext_credentials(user=user)
+def erpnext_connection_test(*, user: User, changes: dict[str, str | None] | None = None) -> dict:
+    """Ask the user's ERPNext who they are (frappe.auth.get_logged_user).
+
+    `changes` (the settings page's typed values, as in integration_settings_update) are tested
+    in place of the stored ones and never saved.
+    """
+    url, key, secret = erpnext_credentials(user=_settings_probe(user, changes))
     return test_erpnext_connection(url, key, secret, policy=outbound_policy())
 
 
-def nextcloud_connection_test(*, user: User) -> dict:
-    """Ask the user's Nextcloud who they are (OCS cloud/user)."""
+def nextcloud_connection_test(*, user: User, changes: dict[str, str | None] | None = None) -> dict:
+    """Ask the user's Nextcloud who they are (OCS cloud/user); `changes` as for ERPNext."""
+    user = _settings_probe(user, changes)
     if not user.nextcloud_configured:
         raise CredentialsNotConfiguredError("Nextcloud credentials not configured")
     try:
@@ -224,6 +237,79 @@ def nextcloud_connection_test(*, user: User) -> dict:
     return test_nextcloud_connection(
         user.nextcloud_url, user.nextcloud_username, password, policy=outbound_policy()
     )
+
+
+# "HTTP <status>: <body>" is the API's contract for an error answer; people get a sentence.
+_HTTP_ERROR = re.compile(r"^HTTP (\d{3}): ")
+_PAGE_SENTENCES = {
+    401: "{system} rejected the {credentials} (HTTP 401). Check them and test again.",
+    403: "{system} refused the {credentials}, or its user may not use the API (HTTP 403).",
+    404: "There is no {system} API at this URL (HTTP 404). Enter the site's address, "
+    "such as https://erp.example.com.",
+    429: "{system} is limiting requests (HTTP 429). Try again in a minute.",
+}
+
+
+def connection_result_sentence(result: dict, *, system: str) -> dict:
+    """The connection test's result for a page: an HTTP error becomes a human sentence.
+
+    The API keeps OpenAEC's `error` string; `system` is "ERPNext" or "Nextcloud".
+    """
+    match = _HTTP_ERROR.match(result.get("error") or "")
+    if result.get("success") or not match:
+        return result
+    status = int(match.group(1))
+    credentials = "API key or secret" if system == "ERPNext" else "user name or password"
+    if status in _PAGE_SENTENCES:
+        sentence = _PAGE_SENTENCES[status].format(system=system, credentials=credentials)
+    elif status >= 500:
+        sentence = (
+            f"{system} failed while answering (HTTP {status}). Try again later, or ask "
+            f"whoever runs {system} to look at its error log."
+        )
+    else:
+        sentence = f"{system} answered with an error (HTTP {status})."
+    return {**result, "error": sentence}
+
+
+# A secret typed on the settings page and tested before it was saved waits in the session,
+# encrypted like the stored one, so the page never has to echo it back into the HTML.
+_PENDING_KEY = "settings_pending_{field}"
+
+
+def pending_secret_keep(*, session, field: str, value: str) -> None:
+    """Hold a typed, not yet saved secret in the session (encrypted)."""
+    session[_PENDING_KEY.format(field=field)] = crypto.encrypt_secret(value)
+
+
+def pending_secret_get(*, session, field: str) -> str | None:
+    """The secret held for `field`, or None (also when no key opens it any more)."""
+    token = session.get(_PENDING_KEY.format(field=field))
+    if not token:
+        return None
+    try:
+        return crypto.decrypt_secret(token)
+    except crypto.UndecryptableSecret:
+        return None
+
+
+def pending_secret_held(*, session, field: str) -> bool:
+    """Whether a typed, not yet saved secret waits for `field`."""
+    return _PENDING_KEY.format(field=field) in session
+
+
+def pending_secret_forget(*, session, field: str) -> None:
+    """Drop the secret held for `field`."""
+    session.pop(_PENDING_KEY.format(field=field), None)
+
+
+def _settings_probe(user: User, changes: dict[str, str | None] | None) -> User:
+    """An unsaved copy of `user` with `changes` applied, for a test before saving."""
+    if not changes:
+        return user
+    probe = copy.copy(user)
+    _settings_apply(probe, changes)
+    return probe
 
 
 # Key rotation

@@ -119,7 +119,7 @@ def test_test_button_without_credentials_shows_the_reason(client, editor):
 
 def test_tokens_page_creates_shows_once_and_revokes(client, editor):
     client.force_login(editor)
-    created = client.post("/tokens", {"name": "nightly", "expires_days": ""})
+    created = client.post("/tokens", {"name": "nightly", "expires_days": ""}, follow=True)
     raw = re.search(r'id="new-token">(ifcgit_[^<]+)<', created.content.decode()).group(1)
     token = editor.api_tokens.get()
     assert raw not in client.get("/tokens").content.decode()

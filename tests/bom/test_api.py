@@ -1,5 +1,7 @@
 """The BOM API: rules (project and shared), suggestions, preview, runs; roles and errors."""
 
+import json
+
 import pytest
 
 from bom.models import BomSyncRun, MappingRule
@@ -67,6 +69,25 @@ def test_bad_rule_fields_are_a_400_naming_the_field(editor, project, api_client_
 
     assert response.status_code == 400
     assert field in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('"rate": 1e23', "rate: Too large"),
+        ('"unit_factor": 1e308', "unit_factor: Too large"),
+        ('"rate": 1e400', "rate: Too large"),
+        ('"rate": "350,00"', "rate: A valid number is required"),  # the API keeps JSON numbers
+    ],
+)
+def test_api_says_a_number_is_too_large(editor, project, api_client_for, body, message):
+    raw = json.dumps(RULE)[:-1] + ", " + body + "}"
+    response = api_client_for(editor).post(
+        f"/api/projects/{project.slug}/bom/rules", raw, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
 
 
 def test_unknown_rule_fields_are_refused(editor, project, api_client_for):

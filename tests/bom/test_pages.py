@@ -1,5 +1,7 @@
 """The BOM's HTML pages: rules form, preview, sync, run page, shared rules."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -17,7 +19,7 @@ FORM = {
     "item_name": "",
     "quantity": "count",
     "uom": "Nos",
-    "waste_factor": "0",
+    "waste_percent": "0",
     "unit_factor": "1",
     "rate": "",
     "priority": "0",
@@ -65,11 +67,11 @@ def test_editor_adds_edits_and_deletes_a_rule(editor, project):
 
 def test_a_bad_rule_is_shown_again_with_the_error(editor, project):
     response = signed_in(editor).post(
-        f"/projects/{project.slug}/bom", {**FORM, "waste_factor": "5"}
+        f"/projects/{project.slug}/bom", {**FORM, "waste_percent": "500"}
     )
 
     assert response.status_code == 400
-    assert "Waste factor is a fraction from 0 to 1" in response.content.decode()
+    assert "Waste is a percentage from 0 to 100 %" in response.content.decode()
 
 
 def test_preview_page_then_sync_then_run_page(
@@ -157,3 +159,109 @@ def test_pages_need_a_sign_in(project):
     response = Client().get(f"/projects/{project.slug}/bom")
 
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "stored"),
+    [
+        ({"rate": "350,00"}, "rate", "350"),
+        ({"rate": "1.234,5"}, "rate", "1234.5"),
+        ({"unit_factor": "0,001"}, "unit_factor", "0.001"),
+        ({"waste_percent": "5 %"}, "waste_factor", "0.05"),
+        ({"waste_percent": "2,5"}, "waste_factor", "0.025"),
+    ],
+)
+def test_rule_form_reads_numbers_as_people_type_them(editor, project, typed, field, stored):
+    response = signed_in(editor).post(f"/projects/{project.slug}/bom", {**FORM, **typed})
+
+    assert response.status_code == 302
+    assert getattr(MappingRule.objects.get(), field) == Decimal(stored)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ({"rate": "1e23"}, "Rate is too large"),
+        ({"unit_factor": "1e308"}, "Unit factor is too large"),
+        ({"rate": "-1"}, "Rate must be 0 or more"),
+        ({"rate": "12,500"}, "could mean 12500 or 12.500"),
+    ],
+)
+def test_rule_form_says_the_real_reason_a_number_is_refused(editor, project, typed, message):
+    response = signed_in(editor).post(f"/projects/{project.slug}/bom", {**FORM, **typed})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not MappingRule.objects.exists()
+
+
+def test_rule_page_shows_waste_as_percent(editor, project):
+    rule = add_rule(project, item_code="DOOR-90", waste_factor="0.05")
+
+    html = signed_in(editor).get(f"/projects/{project.slug}/bom/rules/{rule.pk}").content.decode()
+
+    assert 'name="waste_percent" value="5"' in html
+
+
+def test_preview_flags_an_item_group_erpnext_does_not_have(
+    erp_editor, erp, project, version, rules
+):
+    options = {
+        "model_version": str(version.number),
+        "create_missing_items": "on",
+        "item_group": "Rohstoffe",
+    }
+
+    html = signed_in(erp_editor).post(f"/projects/{project.slug}/bom/preview", options)
+    html = html.content.decode()
+
+    assert "What stops the sync" in html
+    assert "ERPNext has no Item Group Rohstoffe" in html
+    assert 'id="sync-form"' not in html  # no Sync button under a preview that would fail
+    # The company is not asked for while something else stops the sync: said so, not "(—)".
+    assert "(—)" not in html and "not looked up yet" in html
+
+
+def test_preview_flags_a_price_list_erpnext_does_not_have(
+    erp_editor, erp, project, version, rules, stock
+):
+    options = {"model_version": str(version.number), "price_list": "Standard-Einkauf"}
+
+    response = signed_in(erp_editor).post(f"/projects/{project.slug}/bom/preview", options)
+
+    assert response.status_code == 200
+    assert "ERPNext has no Price List Standard-Einkauf" in response.content.decode()
+
+
+def test_bom_pages_say_how_much_of_the_model_is_mapped(
+    erp_editor, erp, project, version, rules, stock
+):
+    client = signed_in(erp_editor)
+    overview = client.get(f"/projects/{project.slug}/bom").content.decode()
+    preview = client.post(
+        f"/projects/{project.slug}/bom/preview", {"model_version": str(version.number)}
+    ).content.decode()
+
+    # Six takeoff lines; the rules map five (the chairs have none); 41.39 of 41.39 m³.
+    for html in (overview, preview):
+        assert "83.3 %</strong> of the takeoff lines mapped: 5 of 6" in html
+        assert "100 %</strong> of the volume mapped: 41.39 of 41.39 m³" in html
+    assert "of the BOM rows have a cost" in preview
+
+
+def test_documents_in_erpnext_are_links_to_its_desk(
+    erp_editor, erp, project, version, rules, stock, django_capture_on_commit_callbacks
+):
+    client = signed_in(erp_editor)
+    options = {"model_version": str(version.number), "create_missing_items": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        synced = client.post(f"/projects/{project.slug}/bom/sync", options)
+    run = BomSyncRun.objects.get()
+    run_page = client.get(synced["Location"]).content.decode()
+    preview = client.post(f"/projects/{project.slug}/bom/preview", options).content.decode()
+
+    bom_link = f'href="{erp.url}/app/bom/{run.bom_name}"'
+    assert bom_link in run_page
+    assert bom_link in client.get(f"/projects/{project.slug}/bom").content.decode()
+    assert bom_link in preview
+    assert f'href="{erp.url}/app/item/CONCRETE-C30"' in preview

@@ -60,8 +60,7 @@ def test_create_without_company_shows_erpnext_mandatory_error_and_writes_nothing
 
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        "ERPNext refused the change to the ERPNext projects: "
-        "Error: Value missing for Project: Company"
+        "ERPNext refused the new ERPNext project: Value missing for Project: Company."
     )
     assert erp.docs("Project") == []
     assert not ErpnextProjectLink.objects.exists()

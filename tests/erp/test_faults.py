@@ -136,8 +136,9 @@ def test_erpnext_validation_error_417_is_400_with_its_message(erp, act, action):
     response = act(action)
 
     assert response.status_code == 400
+    assert response.json()["detail"].startswith("ERPNext refused ")
     assert response.json()["detail"].endswith(
-        "Expected End Date cannot be before Expected Start Date"
+        ": Expected End Date cannot be before Expected Start Date."
     )
     assert snapshot() == before
 

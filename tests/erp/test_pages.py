@@ -28,7 +28,8 @@ def test_viewer_sees_link_and_history_without_forms(linked, project_viewer, brow
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Linked to PROJ-0001" in html
+    # The ERPNext Project is a link to its page in ERPNext's desk.
+    assert f'Linked to <a href="{linked.site.url}/app/project/PROJ-0001"' in html
     assert 'id="history"' in html
     assert "Pull from ERPNext" not in html
     assert '<form method="post"' not in html.split('id="link"')[1].split("</section>")[0]
