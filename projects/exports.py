@@ -129,7 +129,7 @@ XLSX_SHEETS = (
 )
 # Adding a wall's length to a pipe's, or a wall's face area once per layer, gives no number to
 # price from: length and area get no total. Pieces, volume, weight and elements add up.
-XLSX_TOTALLED = ("count", "volume", "weight")
+TOTALLED_QUANTITIES = ("count", "volume", "weight")
 FIELD_TITLES = {
     "ifc_class": "IFC class",
     "predefined_type": "Predefined type",
@@ -203,7 +203,7 @@ def _xlsx_sheet(workbook, title: str, group_by, lines, totals: dict) -> None:
             *(cell(text, strong=True) for text in label),
             *(
                 _xlsx_quantity(cell, totals[name], name, strong=True)
-                if name in XLSX_TOTALLED
+                if name in TOTALLED_QUANTITIES
                 else cell(None)
                 for name in QUANTITIES
             ),

@@ -17,7 +17,7 @@ from openaec.views import application_errors, error_page
 
 from . import selectors, services
 from .charts import format_quantity, horizontal_bar_chart
-from .exports import QUANTITY_UNITS
+from .exports import QUANTITY_UNITS, TOTALLED_QUANTITIES
 from .forms import MemberForm, ModelUploadForm, ProjectForm, StatusForm, TakeoffFilterForm
 from .models import ROLE_RANK, ProjectRole
 from .takeoff_query import (
@@ -252,7 +252,7 @@ def takeoff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
             "rows": _table_rows(page["results"], query.group_by, shown),
             "quantities": [(q, QUANTITY_UNITS[q]) for q in shown],
             "columns": len(query.group_by) + len(shown) + 2,
-            "totals": _format_line(totals, shown),
+            "totals": _format_line(totals, shown, totalled=TOTALLED_QUANTITIES),
             "page": page,
             "next_url": _with_page(base, page["next"]),
             "previous_url": _with_page(base, page["previous"]),
@@ -287,9 +287,12 @@ def _with_page(base: list[tuple[str, str]], page: int | None) -> str | None:
     return None if page is None else "?" + urlencode([*base, ("page", str(page))])
 
 
-def _format_line(line: dict, shown: list[str]) -> dict:
+def _format_line(line: dict, shown: list[str], totalled: tuple[str, ...] = QUANTITIES) -> dict:
+    # A sum of lengths or areas across element types (wall faces plus pipe runs) prices nothing.
     cells = [
         (name, QUANTITY_UNITS[name], _quantity(line[name], name) if line[name] else "")
+        if name in totalled
+        else (name, QUANTITY_UNITS[name], "")
         for name in shown
     ]
     return {

@@ -245,6 +245,19 @@ def test_takeoff_page_has_table_totals_and_svg_chart(
     assert "<script" not in html
 
 
+def test_takeoff_total_adds_no_areas_or_lengths_of_different_elements(
+    browser, project, editor, synthetic_ifc, ready_version
+):
+    ready_version(synthetic_ifc(elements=12))
+
+    html = browser(editor).get(f"/projects/{project.slug}/models/1/takeoff").content.decode()
+
+    footer = re.search(r"<tfoot>.*?</tfoot>", html, re.S).group(0)
+    cells = dict(re.findall(r'<td class="num[^"]*" data-label="([^"]+)">([^<]*)</td>', footer))
+    assert cells["Area (m²)"] == "" and cells["Volume (m³)"] != ""
+    assert "not added up" in footer
+
+
 def test_takeoff_page_regroups_and_filters(browser, project, editor, synthetic_ifc, ready_version):
     ready_version(synthetic_ifc(elements=12))
 
