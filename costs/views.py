@@ -26,7 +26,8 @@ def _charts(figures: dict | None) -> dict:
         )
         for row in figures["accounts"]
     ]
-    groups.append(
+    groups.insert(
+        0,
         (
             "Total",
             [
@@ -35,7 +36,7 @@ def _charts(figures: dict | None) -> dict:
                     SERIES, ("budget", "estimate", "committed", "actual"), strict=True
                 )
             ],
-        )
+        ),
     )
     marks = []
     if totals["budget"]:

@@ -70,7 +70,7 @@ def horizontal_bar_chart(
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-SERIES_COLOURS = ("#6e7781", "#1f6feb", "#bf8700", "#cf222e")  # budget, estimate, committed, actual
+SERIES_COLOURS = ("#6e7781", "#1f6feb", "#bf8700", "#cf222e")  # one per series name, in order
 
 
 def grouped_bar_chart(
@@ -84,7 +84,7 @@ def grouped_bar_chart(
 ) -> SafeString:
     """Horizontal bars in groups (one group per label, one bar per series; None: no bar, "—"),
     on one scale; ``marks`` are named values per group (e.g. 80 % of the budget) drawn as
-    ticks across that group's bars."""
+    ticks across the first group's bars (the total)."""
     rows = sum(max(1, len(series)) for _, series in groups)
     height = TOP * 2 + rows * (BAR_HEIGHT + GAP // 2) + len(groups) * GAP * 2
     plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
@@ -98,6 +98,7 @@ def grouped_bar_chart(
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
     ]
+    names = list(dict.fromkeys(name for _, series in groups for name, _ in series))
     y = TOP
     for label, series in groups:
         top = y
@@ -105,8 +106,8 @@ def grouped_bar_chart(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT / 2 + 5:.0f}" text-anchor="end" '
             f'class="chart-label" font-weight="bold">{escape(_short(label))}</text>'
         )
-        for index, (name, value) in enumerate(series):
-            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        for name, value in series:
+            colour = SERIES_COLOURS[names.index(name) % len(SERIES_COLOURS)]
             shown = format_quantity(value, unit) if value is not None else "—"
             width = 0.0 if value is None else max(1.0, plot * value / biggest)
             text_y = y + BAR_HEIGHT / 2 + 5
@@ -121,7 +122,7 @@ def grouped_bar_chart(
                 f'class="chart-value">{escape(shown)}</text></g>'
             )
             y += BAR_HEIGHT + GAP // 2
-        for name, value in marks if label == groups[-1][0] else ():
+        for name, value in marks if label == groups[0][0] else ():
             x = LABEL_WIDTH + plot * value / biggest
             parts.append(
                 f'<line class="chart-mark" data-mark="{escape(name)}" x1="{x:.1f}" '

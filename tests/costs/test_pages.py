@@ -29,8 +29,8 @@ def test_page_draws_budget_committed_actual_in_proportion(client, buyer, project
     assert response.status_code == 200
     html = response.content.decode()
     widths = bars(html)
-    # the last group is the total: budget 1,500, committed 590, actual 500
-    budget, committed, actual = widths["Budget"][-1], widths["Committed"][-1], widths["Actual"][-1]
+    # the first group is the total: budget 1,500, committed 590, actual 500
+    budget, committed, actual = widths["Budget"][0], widths["Committed"][0], widths["Actual"][0]
     assert committed / budget == pytest.approx((PO_TOTAL - 500) / 1500, rel=0.01)
     assert actual / budget == pytest.approx(500 / 1500, rel=0.01)
     assert 'data-mark="80 % of the budget"' in html and 'data-mark="95 % of the budget"' in html
