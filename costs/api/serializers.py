@@ -10,8 +10,8 @@ class CostTotalsSerializer(serializers.Serializer):
     still_needed = serializers.FloatField()
     forecast_at_completion = serializers.FloatField()
     used_share = serializers.FloatField(allow_null=True)
-    level = serializers.ChoiceField(choices=["", "ok", "warn", "over"])
-    forecast_level = serializers.ChoiceField(choices=["", "ok", "warn", "over"])
+    level = serializers.CharField(help_text='"ok", "warn" (80 % of the budget), "over" (95 %)')
+    forecast_level = serializers.CharField(help_text="The same for the forecast at completion.")
 
 
 class CostFiguresSerializer(serializers.Serializer):
