@@ -136,7 +136,8 @@ def write_cost_schedule(
     report = progress or (lambda fraction, phase: None)
     if info.predefined_type not in SCHEDULE_TYPES:
         raise CostScheduleError(
-            f"Unknown schedule type {info.predefined_type!r}: use one of {', '.join(SCHEDULE_TYPES)}."
+            f"Unknown schedule type {info.predefined_type!r}: "
+            f"use one of {', '.join(SCHEDULE_TYPES)}."
         )
     report(0.0, "opening the model")
     with checked_ifc_path(source, max_expanded_bytes) as (path, _header):
