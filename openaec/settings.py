@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "erp",
     "bom",
     "orders",
+    "costs",
     "jobs",
     "preflight",
 ]

@@ -114,8 +114,9 @@ def order_plan_read(
     applied = {}
     if prices is None:
         warnings.append(PRICES_UNREADABLE.format(role=ROLE_ITEM_PRICE))
-        wanted = [line for line in draft["lines"] if line["to_order"] > 0]
-        rows = [{**line, "qty": line["to_order"]} for line in wanted]
+        # every line the model needs, also those already ordered: the cost estimate prices them
+        wanted = [line for line in draft["lines"] if line["model_qty"] > 0]
+        rows = [{**line, "qty": line["to_order"] or line["model_qty"]} for line in wanted]
         by_index = gateway.applied_prices(
             rows, company=company, price_list=options["price_list"], currency=currency
         )
@@ -133,6 +134,7 @@ def order_plan_read(
         delivery=options["delivery"],
     )
     plan["_ordered"] = ordered
+    plan["_groups"] = groups
     return plan
 
 
