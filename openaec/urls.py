@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("erp.urls")),
     path("", include("bom.urls")),
     path("", include("orders.urls")),
+    path("", include("ifcexport.urls")),
     path("", include("jobs.urls")),
     path("", include("preflight.urls")),
 ]
