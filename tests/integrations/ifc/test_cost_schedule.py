@@ -244,6 +244,6 @@ def test_tekla_mm_lengths_are_written_as_measured_metres(tmp_path):
 
 def test_a_model_in_another_currency_is_refused(tmp_path):
     _, _, lines = fzk_lines(ifcopenshell.open(FZK))
-    with pytest.raises(CostScheduleError, match="money unit is EUR.*USD"):
+    with pytest.raises(CostScheduleError, match=r"money unit is EUR.*USD"):
         write_cost_schedule(FZK, tmp_path / "x.ifc", lines, info(currency="USD"))
     assert not (tmp_path / "x.ifc").exists()
