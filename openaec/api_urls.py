@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("bom.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("ifcexport.api.urls")),
+    path("", include("costs.api.urls")),
     path("", include("jobs.api.urls")),
     # Last: whatever the routes above do not match.
     re_path(r"", not_found),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("bom.urls")),
     path("", include("orders.urls")),
     path("", include("ifcexport.urls")),
+    path("", include("costs.urls")),
     path("", include("jobs.urls")),
     path("", include("preflight.urls")),
 ]

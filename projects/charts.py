@@ -68,3 +68,66 @@ def horizontal_bar_chart(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+SERIES_COLOURS = ("#6e7781", "#1f6feb", "#bf8700", "#cf222e")  # budget, estimate, committed, actual
+
+
+def grouped_bar_chart(
+    groups: list[tuple[str, list[tuple[str, float | None]]]],
+    *,
+    unit: str,
+    title: str,
+    description: str,
+    chart_id: str,
+    marks: list[tuple[str, float]] = (),
+) -> SafeString:
+    """Horizontal bars in groups (one group per label, one bar per series; None: no bar, "—"),
+    on one scale; ``marks`` are named values per group (e.g. 80 % of the budget) drawn as
+    ticks across that group's bars."""
+    rows = sum(max(1, len(series)) for _, series in groups)
+    height = TOP * 2 + rows * (BAR_HEIGHT + GAP // 2) + len(groups) * GAP * 2
+    plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    values = [v for _, series in groups for _, v in series if v is not None]
+    biggest = max([*values, *(v for _, v in marks)], default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        f'preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+    ]
+    y = TOP
+    for label, series in groups:
+        top = y
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT / 2 + 5:.0f}" text-anchor="end" '
+            f'class="chart-label" font-weight="bold">{escape(_short(label))}</text>'
+        )
+        for index, (name, value) in enumerate(series):
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            shown = format_quantity(value, unit) if value is not None else "—"
+            width = 0.0 if value is None else max(1.0, plot * value / biggest)
+            text_y = y + BAR_HEIGHT / 2 + 5
+            parts.append(
+                f'<g class="bar" data-series="{escape(name)}" data-value="{value or 0:.2f}">'
+                f"<title>{escape(label)} · {escape(name)}: {escape(shown)}</title>"
+                f'<text x="{LABEL_WIDTH - 8}" y="{text_y + BAR_HEIGHT / 2:.0f}" '
+                f'text-anchor="end" class="chart-series">{escape(name)}</text>'
+                f'<rect x="{LABEL_WIDTH}" y="{y + BAR_HEIGHT / 2:.1f}" width="{width:.1f}" '
+                f'height="{BAR_HEIGHT * 0.75:.1f}" rx="2" class="chart-bar" fill="{colour}"/>'
+                f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{text_y + BAR_HEIGHT / 2:.0f}" '
+                f'class="chart-value">{escape(shown)}</text></g>'
+            )
+            y += BAR_HEIGHT + GAP // 2
+        for name, value in marks if label == groups[-1][0] else ():
+            x = LABEL_WIDTH + plot * value / biggest
+            parts.append(
+                f'<line class="chart-mark" data-mark="{escape(name)}" x1="{x:.1f}" '
+                f'y1="{top + BAR_HEIGHT / 2:.0f}" x2="{x:.1f}" y2="{y + 4:.0f}" stroke="#cf222e" '
+                f'stroke-dasharray="4 3"><title>{escape(name)}</title></line>'
+            )
+        y += GAP * 2
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

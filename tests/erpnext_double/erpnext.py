@@ -140,6 +140,8 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Material Request": _all_ops((*BUYING, "Stock User", "Manufacturing User")),
     "Budget": {"read": ("Accounts Manager",), **_all_ops(("Accounts Manager",))},
     "Purchase Invoice": {**_all_ops(ACCOUNTS_ROLES), "read": (*ACCOUNTS_ROLES, *BUYING)},
+    # erpnext/accounts/doctype/gl_entry/gl_entry.json: read by Accounts roles only (B9.3)
+    "GL Entry": {"read": (*ACCOUNTS_ROLES, "Auditor")},
     # erpnext/stock/doctype/item_price/item_price.json
     "Item Price": _all_ops(("Sales Master Manager", "Purchase Master Manager")),
 }
@@ -611,6 +613,8 @@ def po_validate(
     double: FrappeDouble, doc: dict[str, Any], user: str, previous: Mapping[str, Any] | None
 ) -> None:
     buying_validate(double, doc, user, previous, "Purchase Order")
+    for row in doc["items"]:  # what Purchase Invoices billed of the row (0.0 until then)
+        row["billed_amt"] = _float(row.get("billed_amt"))
 
 
 def po_on_submit(
@@ -832,6 +836,39 @@ def project_validate(
             source=ERPNEXT,
         )
     doc["percent_complete"] = _float(doc.get("percent_complete"))
+    for name in PROJECT_COST_FIELDS:  # computed by ERPNext, 0.0 on a new Project (B7.0)
+        doc[name] = _float(doc.get(name))
+
+
+PROJECT_COST_FIELDS = (
+    "estimated_costing",
+    "total_purchase_cost",
+    "total_consumed_material_cost",
+    "total_costing_amount",
+    "total_billed_amount",
+    "gross_margin",
+)
+
+
+def project_costing(double: FrappeDouble, project: str) -> None:
+    """Project.update_purchase_costing and the gross margin: the sum of submitted Purchase
+    Invoice rows' base_net_amount for the project, set without touching ``modified`` (B7)."""
+    if not project or project not in double._store["Project"]:
+        return
+    total = sum(
+        _float(row.get("base_net_amount"))
+        for pi in double._store["Purchase Invoice"].values()
+        if pi.get("docstatus") == 1
+        for row in pi.get("items") or []
+        if (row.get("project") or pi.get("project")) == project
+    )
+    doc = double._store["Project"][project]
+    margin = _float(doc.get("total_billed_amount")) - (
+        _float(doc.get("total_costing_amount"))
+        + total
+        + _float(doc.get("total_consumed_material_cost"))
+    )
+    double.patch_doc("Project", project, total_purchase_cost=total, gross_margin=margin)
 
 
 def pi_validate(
@@ -878,11 +915,79 @@ def pi_validate(
 def pi_on_submit(
     double: FrappeDouble, doc: dict[str, Any], user: str, previous: Mapping[str, Any] | None
 ) -> None:
+    """PurchaseInvoice.on_submit: status, billed amounts on the PO rows (po_detail), GL
+    entries (expense debit per row with its project, the payable credited), project costing."""
     double.patch_doc(
         "Purchase Invoice",
         doc["name"],
         status="Unpaid",
         outstanding_amount=_float(doc.get("grand_total")),
+    )
+    _bill_orders(double, doc, +1)
+    for row in doc.get("items") or []:
+        _gl_entry(double, doc, str(row["expense_account"]), row.get("project"), debit=row["amount"])
+    _gl_entry(double, doc, str(doc["credit_to"]), None, credit=_float(doc.get("grand_total")))
+    for project in {r.get("project") or doc.get("project") for r in doc.get("items") or []}:
+        project_costing(double, str(project or ""))
+
+
+def pi_on_cancel(
+    double: FrappeDouble, doc: dict[str, Any], user: str, previous: Mapping[str, Any] | None
+) -> None:
+    """Cancelling keeps the GL entries, marked is_cancelled (B9.1), and un-bills the PO rows."""
+    status_cancelled(double, doc, user, previous)
+    _bill_orders(double, doc, -1)
+    for entry in list(double._store["GL Entry"].values()):
+        if entry.get("voucher_no") == doc["name"]:
+            double.patch_doc("GL Entry", entry["name"], is_cancelled=1)
+    for project in {r.get("project") or doc.get("project") for r in doc.get("items") or []}:
+        project_costing(double, str(project or ""))
+
+
+def _bill_orders(double: FrappeDouble, doc: Mapping[str, Any], sign: int) -> None:
+    """billed_amt on the PO rows a PI bills, and the PO's per_billed and status."""
+    for row in doc.get("items") or []:
+        order = double._store["Purchase Order"].get(str(row.get("purchase_order") or ""))
+        if not order:
+            continue
+        items = [
+            {**item, "billed_amt": _float(item.get("billed_amt")) + sign * row["amount"]}
+            if item.get("name") == row.get("po_detail")
+            else item
+            for item in order["items"]
+        ]
+        total = sum(_float(item.get("amount")) for item in items) or 1.0
+        per_billed = round(100.0 * sum(_float(i.get("billed_amt")) for i in items) / total, 6)
+        status = "Completed" if per_billed >= 100 else order.get("status")
+        double.patch_doc(
+            "Purchase Order", order["name"], items=items, per_billed=per_billed, status=status
+        )
+
+
+def _gl_entry(
+    double: FrappeDouble,
+    doc: Mapping[str, Any],
+    account: str,
+    project: Any,
+    *,
+    debit: float = 0.0,
+    credit: float = 0.0,
+) -> None:
+    double._insert(
+        "GL Entry",
+        {
+            "account": account,
+            "debit": _float(debit),
+            "credit": _float(credit),
+            "posting_date": doc.get("posting_date"),
+            "voucher_type": "Purchase Invoice",
+            "voucher_no": doc["name"],
+            "project": project or None,
+            "cost_center": _company(double, doc.get("company")).get("cost_center"),
+            "company": doc.get("company"),
+            "is_cancelled": 0,
+        },
+        "Administrator",
     )
 
 
@@ -1083,7 +1188,13 @@ def register_erpnext(double: FrappeDouble) -> None:
         permissions=perms["Purchase Invoice"],
         validate=pi_validate,
         on_submit=pi_on_submit,
-        on_cancel=status_cancelled,
+        on_cancel=pi_on_cancel,
+    )
+    double.register_doctype(
+        "GL Entry",
+        naming="series:ACC-GLE-.YYYY.-.#####",
+        links={"account": "Account", "project": "Project"},
+        permissions=perms["GL Entry"],
     )
     double.register_doctype("ToDo", naming="hash", mandatory=("description",))
     double.register_method(

@@ -1,0 +1,51 @@
+from rest_framework import serializers
+
+
+class CostTotalsSerializer(serializers.Serializer):
+    budget = serializers.FloatField(allow_null=True)
+    estimate = serializers.FloatField(allow_null=True)
+    committed = serializers.FloatField()
+    actual = serializers.FloatField()
+    actual_source = serializers.ChoiceField(choices=["GL Entry", "Project"])
+    still_needed = serializers.FloatField()
+    forecast_at_completion = serializers.FloatField()
+    used_share = serializers.FloatField(allow_null=True)
+    level = serializers.ChoiceField(choices=["", "ok", "warn", "over"])
+    forecast_level = serializers.ChoiceField(choices=["", "ok", "warn", "over"])
+
+
+class CostFiguresSerializer(serializers.Serializer):
+    project = serializers.DictField(help_text="The ERPNext Project's cost fields.")
+    totals = CostTotalsSerializer()
+    accounts = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per expense account: budget, committed, actual, left, used_share, level.",
+    )
+    items = serializers.ListField(
+        child=serializers.DictField(), help_text="Per ERPNext Item: model estimate, committed."
+    )
+    committed_orders = serializers.IntegerField()
+    actual_by_month = serializers.ListField(child=serializers.DictField())
+    earned_value = serializers.DictField(allow_null=True)
+    gaps = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Figures the user's ERPNext roles cannot read, with the role each needs.",
+    )
+    thresholds = serializers.DictField()
+    estimate = serializers.DictField(
+        allow_null=True,
+        help_text="The model estimate of the newest ready version: total, still_needed, "
+        "coverage, by_item, by_storey, by_material, unpriced, unmapped, delta.",
+    )
+
+
+class CostsSerializer(serializers.Serializer):
+    project = serializers.CharField()
+    figures = CostFiguresSerializer(allow_null=True)
+    fetched_at = serializers.DateTimeField(allow_null=True)
+    age_seconds = serializers.IntegerField(allow_null=True)
+    stale = serializers.BooleanField(help_text="True when the newest reading failed.")
+    message = serializers.CharField(allow_blank=True)
+    erpnext_site = serializers.CharField(allow_blank=True)
+    erpnext_project = serializers.CharField(allow_blank=True)
+    http_requests = serializers.IntegerField()

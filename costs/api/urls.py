@@ -1,0 +1,12 @@
+"""JSON API of the cost dashboard."""
+
+from openaec.routing import api_path
+
+from . import views
+
+urlpatterns = [
+    api_path("projects/<slug>/costs", views.CostsApi.as_view(), name="api-costs"),
+    api_path(
+        "projects/<slug>/costs/refresh", views.CostsRefreshApi.as_view(), name="api-costs-refresh"
+    ),
+]

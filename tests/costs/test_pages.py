@@ -1,0 +1,46 @@
+"""The cost dashboard page: the chart's bars in proportion to the figures, thresholds marked,
+the tables beside it; role gaps said in place."""
+
+import re
+
+import pytest
+
+from tests.costs.conftest import PO_TOTAL
+
+pytestmark = pytest.mark.django_db
+
+
+def bars(html: str) -> dict[str, list[float]]:
+    svg = html[html.index('id="cost-chart"') :]
+    svg = svg[: svg.index("</svg>")]
+    found: dict[str, list[float]] = {}
+    for series, width in re.findall(
+        r'data-series="([^"]+)"[^>]*>.*?<rect [^>]*width="([0-9.]+)"', svg
+    ):
+        found.setdefault(series, []).append(float(width))
+    return found
+
+
+def test_page_draws_budget_committed_actual_in_proportion(client, buyer, project, seeded):
+    client.force_login(buyer)
+
+    response = client.get(f"/projects/{project.slug}/costs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    widths = bars(html)
+    # the last group is the total: budget 1,500, committed 590, actual 500
+    budget, committed, actual = widths["Budget"][-1], widths["Committed"][-1], widths["Actual"][-1]
+    assert committed / budget == pytest.approx((PO_TOTAL - 500) / 1500, rel=0.01)
+    assert actual / budget == pytest.approx(500 / 1500, rel=0.01)
+    assert 'data-mark="80 % of the budget"' in html and 'data-mark="95 % of the budget"' in html
+    assert "Covers 3 of 3 takeoff lines" in html
+
+
+def test_page_says_the_missing_role_in_place(client, editor, project, seeded, restricted):
+    client.force_login(restricted)
+
+    response = client.get(f"/projects/{project.slug}/costs")
+
+    assert response.status_code == 200
+    assert "may not read Budget: that needs the Accounts Manager role" in response.content.decode()
