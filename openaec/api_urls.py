@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("erp.api.urls")),
     path("", include("bom.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("ifcexport.api.urls")),
     path("", include("costs.api.urls")),
     path("", include("jobs.api.urls")),
     # Last: whatever the routes above do not match.

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bom",
     "orders",
     "costs",
+    "ifcexport",
     "jobs",
     "preflight",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("erp.urls")),
     path("", include("bom.urls")),
     path("", include("orders.urls")),
+    path("", include("ifcexport.urls")),
     path("", include("costs.urls")),
     path("", include("jobs.urls")),
     path("", include("preflight.urls")),
