@@ -74,7 +74,7 @@ def takeoff_mapping_lines(
     """The version's takeoff lines grouped by IFC class, type name and material (of one
     storey when ``storey`` is given: purchase orders deliver per storey)."""
     filters = {} if storey is None else {"storey": (storey,)}
-    query = TakeoffQuery(group_by=mapping.KEY_FIELDS, filters=filters)
+    query = TakeoffQuery(group_by=mapping.KEY_FIELDS, filters=filters, exact=True)
     return [
         mapping.Line(
             ifc_class=line["ifc_class"],
