@@ -2,7 +2,12 @@ from django import forms
 
 from openaec.exceptions import ApplicationError
 
-from .constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH
+from .constants import (
+    IMPLAUSIBLE_EXPORTED,
+    IMPLAUSIBLE_MEASURED,
+    MAX_NAME_LENGTH,
+    MAX_PATTERN_LENGTH,
+)
 from .models import QuantityKind
 from .services import clean_rule_fields
 from .services.planning import clean_options
@@ -60,6 +65,16 @@ class SyncForm(forms.Form):
     )
     company = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
     currency = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
+    implausible_quantities = forms.ChoiceField(
+        choices=[
+            (IMPLAUSIBLE_MEASURED, "the measured value (from the geometry)"),
+            (IMPLAUSIBLE_EXPORTED, "the exported value (as in the file)"),
+        ],
+        initial=IMPLAUSIBLE_MEASURED,
+        required=False,
+        label="Where an exported volume or area is larger than the body allows, use",
+        help_text="The preview shows both values on every affected line.",
+    )
 
     def __init__(self, *args, versions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -69,7 +69,9 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
     options = planning.clean_options(options)
     version = model_version_ready(project=project, number=model_version)
     link = project_link(project=project)
-    mapping = planning.mapping_for(project=project, version=version)
+    choice = options["implausible_quantities"]
+    mapping = planning.mapping_for(project=project, version=version, implausible=choice)
+    notes = planning.implausible_notes(version=version, mapping=mapping, choice=choice)
     target = planning.target_for(
         project=project, options=options, link=link, lines=tuple(mapping.lines)
     )
@@ -87,7 +89,34 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
             found = engine.preview()
         except ErpnextError as exc:
             raise failures.as_application_error(exc, context=context) from exc
-    return _preview_body(version, target, mapping, found, site_url, gateway)
+    body = _preview_body(version, target, mapping, found, site_url, gateway)
+    return _with_implausible(body, notes, choice)
+
+
+def _with_implausible(body: dict[str, Any], notes: list[dict], choice: str) -> dict[str, Any]:
+    """The choice, the flagged lines with both values, a warning, and on each BOM row's source
+    the values it could take: the user sees which one the BOM uses, never silently."""
+    by_source = {
+        (note["ifc_class"], note["type_name"], note["material"], note["quantity"]): note
+        for note in notes
+    }
+    for row in body["lines"]:
+        for source in row["sources"]:
+            key = (source["ifc_class"], source["type_name"], source["material"])
+            note = by_source.get((*key, source["quantity"]))
+            source["implausible"] = (
+                None
+                if note is None
+                else {k: note[k] for k in ("elements", "exported", "measured", "used")}
+            )
+        row["implausible"] = any(source["implausible"] for source in row["sources"])
+    warning = planning.implausible_warning(notes, choice)
+    return {
+        **body,
+        "implausible_quantities": choice,
+        "implausible": notes,
+        "warnings": ([warning] if warning else []) + list(body["warnings"]),
+    }
 
 
 def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[str, Any]:
@@ -223,7 +252,9 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
     link = project_link(project=project)
     context = context_for(user=user, link=link)  # fails now, not in the worker
     site_url = context.site_url
-    mapping = planning.mapping_for(project=project, version=version)
+    mapping = planning.mapping_for(
+        project=project, version=version, implausible=options["implausible_quantities"]
+    )
     if not mapping.lines:
         context.client.close()
         raise ApplicationError(
