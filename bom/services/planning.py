@@ -92,7 +92,9 @@ IMPLAUSIBLE_KINDS = (
 )
 
 
-def implausible_notes(*, version: ModelVersion, mapping: MappingResult, choice: str) -> list[dict]:
+def implausible_notes(
+    *, version: ModelVersion, mapping: MappingResult, choice: str, storey: str | None = None
+) -> list[dict]:
     """Per takeoff line and quantity (volume, area) with a flagged exported value that a BOM
     line uses: both values, the item it goes to and which value the BOM takes. Lines that no
     rule maps by that quantity do not change the BOM and are left out."""
@@ -102,7 +104,7 @@ def implausible_notes(*, version: ModelVersion, mapping: MappingResult, choice: 
         for source in line.sources
     }
     notes = []
-    for line in selectors.takeoff_implausible_lines(version=version):
+    for line in selectors.takeoff_implausible_lines(version=version, storey=storey):
         key = {name: line[name] for name in KEY_FIELDS}
         for quantity, flagged, unit in IMPLAUSIBLE_KINDS:
             item_code = used_by.get((_key_tuple(key), quantity))
