@@ -289,7 +289,12 @@ def _with_page(base: list[tuple[str, str]], page: int | None) -> str | None:
 
 def _format_line(line: dict, shown: list[str]) -> dict:
     cells = [
-        (name, QUANTITY_UNITS[name], _quantity(line[name], name) if line[name] else "")
+        (
+            name,
+            QUANTITY_UNITS[name],
+            _quantity(line[name], name) if line[name] else "",
+            _measured_note(line, name),
+        )
         for name in shown
     ]
     return {
@@ -297,6 +302,14 @@ def _format_line(line: dict, shown: list[str]) -> dict:
         "element_count": line["element_count"],
         "sources": ", ".join(line["sources"]),
     }
+
+
+def _measured_note(line: dict, name: str) -> str:
+    """Beside an exported volume or area the takeoff flagged: the measured value of the line."""
+    flagged = {"volume": "implausible_count", "area": "implausible_area_count"}.get(name)
+    if flagged is None or not line.get(flagged) or line.get(f"measured_{name}") is None:
+        return ""
+    return _quantity(line[f"measured_{name}"], name)
 
 
 def _quantity(value: float | None, name: str) -> str:
