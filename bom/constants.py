@@ -34,6 +34,13 @@ SUGGESTIONS_PER_LINE = 3
 
 BOM_SYNC = "bom_sync"  # the job kind of a BOM sync
 
+# Which value a BOM (or an order) takes where the takeoff flagged an exported volume or area as
+# larger than the body can hold: the mesh's measured one by default (a value the body cannot
+# hold is no quantity to buy), or the exported one. The preview shows both either way.
+IMPLAUSIBLE_MEASURED = "measured"
+IMPLAUSIBLE_EXPORTED = "exported"
+IMPLAUSIBLE_CHOICES = (IMPLAUSIBLE_MEASURED, IMPLAUSIBLE_EXPORTED)
+
 
 class Outcome:
     """How a sync ended (the values of BomSyncRun.outcome), for the code that knows no models."""

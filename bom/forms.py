@@ -5,7 +5,13 @@ from django import forms
 from openaec.exceptions import ApplicationError
 from openaec.numbers import LocalDecimalField
 
-from .constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_WASTE_FACTOR
+from .constants import (
+    IMPLAUSIBLE_EXPORTED,
+    IMPLAUSIBLE_MEASURED,
+    MAX_NAME_LENGTH,
+    MAX_PATTERN_LENGTH,
+    MAX_WASTE_FACTOR,
+)
 from .models import QuantityKind
 from .services import clean_rule_fields
 from .services.planning import clean_options
@@ -104,6 +110,16 @@ class SyncForm(forms.Form):
         max_length=MAX_NAME_LENGTH,
         required=False,
         help_text="Buying price list for the rules' rates. Blank: Standard Buying.",
+    )
+    implausible_quantities = forms.ChoiceField(
+        choices=[
+            (IMPLAUSIBLE_MEASURED, "the measured value (from the geometry)"),
+            (IMPLAUSIBLE_EXPORTED, "the exported value (as in the file)"),
+        ],
+        initial=IMPLAUSIBLE_MEASURED,
+        required=False,
+        label="Where an exported volume or area is larger than the body allows, use",
+        help_text="The preview shows both values on every affected line.",
     )
 
     def __init__(self, *args, versions=(), **kwargs):

@@ -7,9 +7,10 @@ from django.db.models import QuerySet
 from openaec.exceptions import NotFoundError
 from projects.models import ModelVersion, Project
 from projects.selectors import takeoff_lines
-from projects.takeoff_query import TakeoffQuery
+from projects.takeoff_query import EXACT_FILTERS, TakeoffQuery
 
 from . import mapping
+from .constants import IMPLAUSIBLE_EXPORTED, IMPLAUSIBLE_MEASURED
 from .models import BomSyncRun, MappingRule
 
 # Rules
@@ -69,12 +70,15 @@ def _as_rules(rules) -> list[mapping.Rule]:
 
 
 def takeoff_mapping_lines(
-    *, version: ModelVersion, storey: str | None = None
+    *, version: ModelVersion, storey: str | None = None, implausible: str = IMPLAUSIBLE_EXPORTED
 ) -> list[mapping.Line]:
     """The version's takeoff lines grouped by IFC class, type name and material (of one
-    storey when ``storey`` is given: purchase orders deliver per storey)."""
-    filters = {} if storey is None else {"storey": (storey,)}
-    query = TakeoffQuery(group_by=mapping.KEY_FIELDS, filters=filters, exact=True)
+    storey when ``storey`` is given: purchase orders deliver per storey).
+
+    ``implausible`` says what an exported volume or area the takeoff flagged gives: "exported"
+    (the file's value, the default here) or "measured" (the mesh's, where it was measured).
+    """
+    measured = implausible == IMPLAUSIBLE_MEASURED
     return [
         mapping.Line(
             ifc_class=line["ifc_class"],
@@ -82,13 +86,35 @@ def takeoff_mapping_lines(
             material=line["material"],
             count=line["count"] or 0.0,
             length=line["length"],
-            area=line["area"],
-            volume=line["volume"],
+            area=_chosen(line, "area", "implausible_area_count", measured),
+            volume=_chosen(line, "volume", "implausible_count", measured),
             weight=line["weight"],
             element_count=line["element_count"],
         )
-        for line in takeoff_lines(version=version, query=query)
+        for line in takeoff_lines(version=version, query=_mapping_query(storey))
     ]
+
+
+def takeoff_implausible_lines(*, version: ModelVersion, storey: str | None = None) -> list[dict]:
+    """The mapping lines (same grouping) that hold an element whose exported volume or area is
+    implausible, each with both readings: ``volume``/``area`` as exported, ``measured_volume``/
+    ``measured_area`` with the measured values in place, and how many elements are flagged."""
+    lines = takeoff_lines(version=version, query=_mapping_query(storey)).flagged()
+    return list(lines)
+
+
+def _mapping_query(storey: str | None) -> TakeoffQuery:
+    filters = {} if storey is None else {"storey": (storey,)}
+    # One storey exactly: "Level 1" must not also deliver Level 10's elements.
+    return TakeoffQuery(
+        group_by=mapping.KEY_FIELDS, filters=filters, exact=EXACT_FILTERS | {"storey"}
+    )
+
+
+def _chosen(line: dict, name: str, flagged: str, measured: bool) -> float | None:
+    if measured and line[flagged]:
+        return line[f"measured_{name}"]
+    return line[name]
 
 
 # Runs

@@ -21,7 +21,14 @@ def _form(request) -> tuple[int | None, dict]:
     number = post.get("model_version") or None
     options = {
         name: post.get(name)
-        for name in ("doctype", "price_list", "warehouse", "schedule_date", "delivery")
+        for name in (
+            "doctype",
+            "price_list",
+            "warehouse",
+            "schedule_date",
+            "delivery",
+            "implausible_quantities",
+        )
         if post.get(name)
     }
     options["submit"] = post.get("submit") == "on"

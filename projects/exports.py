@@ -18,6 +18,10 @@ QUANTITY_UNITS = {"count": "pcs", "length": "m", "area": "m²", "volume": "m³",
 # to price from, and no binary float noise (21.599999999999998 is 21.6).
 QUANTITY_DECIMALS = {"count": 3, "length": 3, "area": 3, "volume": 4, "weight": 2}
 
+# Beside an exported volume or area the takeoff flagged as larger than the body allows: the
+# line's value with the measured ones in place (empty on lines without a flag).
+MEASURED = (("measured_volume", "volume"), ("measured_area", "area"))
+
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,8 +73,14 @@ def quantity_text(value: float | None, name: str, *, decimal: str = ".") -> str:
 
 def csv_header(group_by: tuple[str, ...]) -> list[str]:
     """Column names: the group fields, the quantities with their units, element_count,
-    sources."""
-    return [*group_by, *(quantity_header(name) for name in QUANTITIES), "element_count", "sources"]
+    sources, and the measured volume and area of lines with an implausible exported one."""
+    return [
+        *group_by,
+        *(quantity_header(name) for name in QUANTITIES),
+        "element_count",
+        "sources",
+        *(f"{field.replace('_', ' ')} ({QUANTITY_UNITS[name]})" for field, name in MEASURED),
+    ]
 
 
 def csv_row(line: dict, group_by: tuple[str, ...], *, decimal: str = ".") -> list:
@@ -81,12 +91,13 @@ def csv_row(line: dict, group_by: tuple[str, ...], *, decimal: str = ".") -> lis
         *(quantity_text(line[name], name, decimal=decimal) for name in QUANTITIES),
         line["element_count"],
         spreadsheet_cell("+".join(line["sources"])),
+        *(quantity_text(line.get(field), name, decimal=decimal) for field, name in MEASURED),
     ]
 
 
 def text_table(lines: list[dict], group_by: tuple[str, ...], totals: dict | None = None) -> str:
     """A plain aligned table for a terminal, with a total row when given."""
-    header = csv_header(group_by)
+    header = csv_header(group_by)[: -len(MEASURED)]
     body = [_text_cells(line, group_by) for line in lines]
     if totals is not None:
         body.append(["TOTAL", *[""] * (len(group_by) - 1), *_text_cells(totals, ())])
@@ -110,10 +121,18 @@ def text_table(lines: list[dict], group_by: tuple[str, ...], totals: dict | None
 def _text_cells(line: dict, group_by: tuple[str, ...]) -> list[str]:
     return [
         *("—" if line[field] is None else str(line[field]) for field in group_by),
-        *("" if line[name] is None else f"{line[name]:,.3f}" for name in QUANTITIES),
+        *(_text_quantity(line[name], name) for name in QUANTITIES),
         str(line["element_count"]),
         "+".join(line["sources"]),
     ]
+
+
+def _text_quantity(value: float | None, name: str) -> str:
+    if value is None:
+        return ""
+    if name == "count" and float(value).is_integer():
+        return f"{int(value):,}"  # pieces are whole: "4", not "4.000"
+    return f"{value:,.3f}"
 
 
 # Excel
@@ -184,6 +203,10 @@ def _xlsx_sheet(workbook, title: str, group_by, lines, totals: dict) -> None:
         *(f"{name.capitalize()} ({QUANTITY_UNITS[name]})" for name in QUANTITIES),
         "Elements",
         "Sources",
+        *(
+            f"{field.replace('_', ' ').capitalize()} ({QUANTITY_UNITS[name]})"
+            for field, name in MEASURED
+        ),
     ]
     sheet.append([cell(text, strong=True) for text in header])
     rows = 0
@@ -194,6 +217,7 @@ def _xlsx_sheet(workbook, title: str, group_by, lines, totals: dict) -> None:
                 *(_xlsx_quantity(cell, line[name], name) for name in QUANTITIES),
                 cell(line["element_count"], "#,##0"),
                 cell(spreadsheet_cell(", ".join(line["sources"]))),
+                *(_xlsx_quantity(cell, line.get(field), name) for field, name in MEASURED),
             ]
         )
         rows += 1

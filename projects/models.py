@@ -181,6 +181,12 @@ class TakeoffElement(models.Model):
     measured_volume = models.FloatField(
         null=True, blank=True, help_text="The mesh's volume, offered beside an implausible one."
     )
+    implausible_area = models.BooleanField(
+        default=False, help_text="The exported area is larger than the element's body allows."
+    )
+    measured_area = models.FloatField(
+        null=True, blank=True, help_text="The mesh's area, offered beside an implausible one."
+    )
 
     class Meta:
         db_table = "takeoff_elements"

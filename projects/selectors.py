@@ -129,8 +129,9 @@ def _line_annotations(query: TakeoffQuery) -> dict:
     # A count is whole pieces: the distinct elements of the line, never summed layer shares
     # (rows stored before this rule carry a layer's thickness share in their count column).
     pieces = {name: Count("global_id", distinct=True) for name in ("sum_count", "element_count")}
-    # Both readings of an implausible exported volume: as exported (volume) and with the
-    # measured one in its place (measured_volume), so the user sees and chooses.
+    # Both readings of an implausible exported volume or area: as exported (volume, area) and
+    # with the measured one in its place (measured_volume, measured_area), so the user sees
+    # and chooses.
     flags = {
         "implausible_count": Count("global_id", distinct=True, filter=Q(implausible=True)),
         "sum_measured_volume": Sum(
@@ -138,6 +139,16 @@ def _line_annotations(query: TakeoffQuery) -> dict:
                 When(implausible=True, measured_volume__isnull=False, then=F("measured_volume")),
                 default=F("volume"),
             )
+        ),
+        "implausible_area_count": Count(
+            "global_id", distinct=True, filter=Q(implausible_area=True)
+        ),
+        "sum_measured_area": Sum(
+            Case(
+                When(implausible_area=True, measured_area__isnull=False, then=F("measured_area")),
+                default=F("area"),
+            ),
+            filter=once,
         ),
     }
     return {**sums, **pieces, **sources, **flags}
@@ -156,6 +167,8 @@ def _line_from_row(row: dict, group_by: tuple[str, ...]) -> dict:
     line["sources"] = sorted(s for s in TakeoffElement.Source.values if row[f"n_{s}"])
     line["implausible_count"] = row["implausible_count"]
     line["measured_volume"] = row["sum_measured_volume"] if row["implausible_count"] else None
+    line["implausible_area_count"] = row["implausible_area_count"]
+    line["measured_area"] = row["sum_measured_area"] if row["implausible_area_count"] else None
     return line
 
 
@@ -197,6 +210,11 @@ class TakeoffLines:
     def __iter__(self):
         for row in self.rows.iterator(chunk_size=2000):
             yield _line_from_row(row, self.group_by)
+
+    def flagged(self) -> "TakeoffLines":
+        """Only the lines holding an element with an implausible exported volume or area."""
+        rows = self.rows.filter(Q(implausible_count__gt=0) | Q(implausible_area_count__gt=0))
+        return TakeoffLines(rows=rows, group_by=self.group_by)
 
 
 def takeoff_totals(*, version: ModelVersion, query: TakeoffQuery) -> dict:

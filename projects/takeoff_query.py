@@ -39,16 +39,15 @@ class TakeoffQuery:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
-    # People search ("wall"); code that splits a takeoff (orders per storey) matches exactly, so
-    # "Level 1" does not also take "Level 10", nor "" (no storey) every storey.
-    exact: bool = False
+    exact: frozenset[str] = EXACT_FILTERS  # fields matched exactly (code asks for a storey)
 
     def as_q(self) -> Q:
         """The filters as one Q: case-insensitive "contains" ("wall" finds IfcWallStandardCase),
-        the layer index exactly; a repeated parameter matches any of its values."""
+        the layer index (and the fields in ``exact``) exactly; a repeated parameter matches
+        any of its values."""
         condition = Q()
         for name, values in self.filters.items():
-            lookup = name if self.exact or name in EXACT_FILTERS else f"{name}__icontains"
+            lookup = name if name in self.exact else f"{name}__icontains"
             either = Q()
             for value in values:
                 either |= Q(**{lookup: value})

@@ -290,9 +290,14 @@ def _with_page(base: list[tuple[str, str]], page: int | None) -> str | None:
 def _format_line(line: dict, shown: list[str], totalled: tuple[str, ...] = QUANTITIES) -> dict:
     # A sum of lengths or areas across element types (wall faces plus pipe runs) prices nothing.
     cells = [
-        (name, QUANTITY_UNITS[name], _quantity(line[name], name) if line[name] else "")
+        (
+            name,
+            QUANTITY_UNITS[name],
+            _quantity(line[name], name) if line[name] else "",
+            _measured_note(line, name),
+        )
         if name in totalled
-        else (name, QUANTITY_UNITS[name], "")
+        else (name, QUANTITY_UNITS[name], "", "")
         for name in shown
     ]
     return {
@@ -300,6 +305,14 @@ def _format_line(line: dict, shown: list[str], totalled: tuple[str, ...] = QUANT
         "element_count": line["element_count"],
         "sources": ", ".join(line["sources"]),
     }
+
+
+def _measured_note(line: dict, name: str) -> str:
+    """Beside an exported volume or area the takeoff flagged: the measured value of the line."""
+    flagged = {"volume": "implausible_count", "area": "implausible_area_count"}.get(name)
+    if flagged is None or not line.get(flagged) or line.get(f"measured_{name}") is None:
+        return ""
+    return _quantity(line[f"measured_{name}"], name)
 
 
 def _quantity(value: float | None, name: str) -> str:

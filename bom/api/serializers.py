@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, QUANTITY_KINDS
+from ..constants import IMPLAUSIBLE_CHOICES, MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, QUANTITY_KINDS
 
 
 class _RuleNumberField(serializers.DecimalField):
@@ -102,6 +102,12 @@ class SyncInputSerializer(serializers.Serializer):
     item_group = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     company = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     currency = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
+    implausible_quantities = serializers.ChoiceField(
+        choices=IMPLAUSIBLE_CHOICES,
+        required=False,
+        help_text="Where the takeoff flagged an exported volume or area as larger than the "
+        "body allows: use the measured value (default) or the exported one.",
+    )
 
 
 class RunOutputSerializer(serializers.Serializer):

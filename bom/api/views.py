@@ -11,6 +11,7 @@ from projects.models import ProjectRole
 from projects.selectors import project_get_for_user
 
 from .. import selectors, services
+from ..constants import IMPLAUSIBLE_CHOICES
 from .serializers import (
     RuleInputSerializer,
     RuleOutputSerializer,
@@ -174,6 +175,8 @@ class BomPreviewApi(APIView):
         price_list = serializers.CharField(allow_null=True)
         total_cost = serializers.FloatField()
         alerts = serializers.ListField(child=serializers.CharField())
+        implausible_quantities = serializers.ChoiceField(choices=IMPLAUSIBLE_CHOICES)
+        implausible = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(
         request=SyncInputSerializer,

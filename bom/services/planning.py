@@ -10,10 +10,13 @@ from ..constants import (
     ASSEMBLY_ITEM_PREFIX,
     DEFAULT_ITEM_GROUP,
     DEFAULT_PRICE_LIST,
+    IMPLAUSIBLE_CHOICES,
+    IMPLAUSIBLE_EXPORTED,
+    IMPLAUSIBLE_MEASURED,
     MAX_NAME_LENGTH,
 )
 from ..links import ProjectLink
-from ..mapping import BomLine, Line, MappingResult, Source, map_lines
+from ..mapping import KEY_FIELDS, BomLine, Line, MappingResult, Source, map_lines
 from .engine import Target
 
 OPTION_FIELDS = (
@@ -25,6 +28,7 @@ OPTION_FIELDS = (
     "item_group",
     "company",
     "currency",
+    "implausible_quantities",
 )
 _BOOLEAN = {True: True, False: False, "true": True, "false": False, "1": True, "0": False}
 
@@ -43,6 +47,9 @@ def clean_options(data: dict) -> dict:
             errors[name] = ["Must be true or false."]
         else:
             options[name] = _BOOLEAN[key]
+    options["implausible_quantities"] = data.get("implausible_quantities") or IMPLAUSIBLE_MEASURED
+    if options["implausible_quantities"] not in IMPLAUSIBLE_CHOICES:
+        errors["implausible_quantities"] = [f"Must be one of: {', '.join(IMPLAUSIBLE_CHOICES)}."]
     labels = {
         "assembly_item": "Assembly item",
         "item_group": "Item group",
@@ -69,13 +76,17 @@ def default_assembly_item(project: Project) -> str:
 
 
 def mapping_for(
-    *, project: Project, version: ModelVersion, lines: list[Line] | None = None
+    *,
+    project: Project,
+    version: ModelVersion,
+    lines: list[Line] | None = None,
+    implausible: str = IMPLAUSIBLE_MEASURED,
 ) -> MappingResult:
-    """The version's takeoff lines (or ``lines`` read already) through the project's rules."""
-    return map_lines(
-        selectors.mapping_rules_for(project=project),
-        lines if lines is not None else selectors.takeoff_mapping_lines(version=version),
-    )
+    """The version's takeoff lines (or ``lines`` read already) through the project's rules;
+    ``implausible`` picks the value of a flagged exported volume or area (see constants)."""
+    if lines is None:
+        lines = selectors.takeoff_mapping_lines(version=version, implausible=implausible)
+    return map_lines(selectors.mapping_rules_for(project=project), lines)
 
 
 def coverage(*, lines: list[Line], mapping: MappingResult) -> dict:
@@ -97,6 +108,67 @@ def coverage(*, lines: list[Line], mapping: MappingResult) -> dict:
 def percent(part: float, whole: float) -> float | None:
     """part as a percentage of whole, to one decimal; None for nothing of nothing."""
     return round(100 * part / whole, 1) if whole else None
+
+
+IMPLAUSIBLE_KINDS = (
+    ("volume", "implausible_count", "m³"),
+    ("area", "implausible_area_count", "m²"),
+)
+
+
+def implausible_notes(
+    *, version: ModelVersion, mapping: MappingResult, choice: str, storey: str | None = None
+) -> list[dict]:
+    """Per takeoff line and quantity (volume, area) with a flagged exported value that a BOM
+    line uses: both values, the item it goes to and which value the BOM takes. Lines that no
+    rule maps by that quantity do not change the BOM and are left out."""
+    used_by = {
+        (_key_tuple(source.key), source.quantity): line.item_code
+        for line in mapping.lines
+        for source in line.sources
+    }
+    notes = []
+    for line in selectors.takeoff_implausible_lines(version=version, storey=storey):
+        key = {name: line[name] for name in KEY_FIELDS}
+        for quantity, flagged, unit in IMPLAUSIBLE_KINDS:
+            item_code = used_by.get((_key_tuple(key), quantity))
+            if not line[flagged] or item_code is None:
+                continue
+            notes.append(
+                {
+                    **key,
+                    "quantity": quantity,
+                    "unit": unit,
+                    "elements": line[flagged],
+                    "exported": line[quantity],
+                    "measured": line[f"measured_{quantity}"],
+                    "used": choice,
+                    "item_code": item_code,
+                }
+            )
+    return notes
+
+
+def implausible_warning(notes: list[dict], choice: str) -> str | None:
+    """One sentence for the preview's warnings: what is flagged and which value is used."""
+    if not notes:
+        return None
+    other = IMPLAUSIBLE_EXPORTED if choice == IMPLAUSIBLE_MEASURED else IMPLAUSIBLE_MEASURED
+    listed = "; ".join(
+        f"{note['item_code']} from {note['ifc_class'] or '—'} / {note['type_name'] or '—'} / "
+        f"{note['material'] or '—'}: {note['exported']:,.3f} {note['unit']} exported, "
+        f"{note['measured']:,.3f} {note['unit']} measured"
+        for note in notes[:10]
+    ) + ("; ..." if len(notes) > 10 else "")
+    return (
+        f"{len(notes)} BOM source line(s) hold an exported volume or area larger than the "
+        f"elements' bodies allow. This BOM uses the {choice} values (choose "
+        f"implausible_quantities={other} for the {other} ones): {listed}."
+    )
+
+
+def _key_tuple(key: dict) -> tuple:
+    return tuple(key.get(name) for name in KEY_FIELDS)
 
 
 def plan_as_json(result: MappingResult) -> dict:

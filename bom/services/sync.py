@@ -18,7 +18,7 @@ from projects.permissions import require_project_writer
 from projects.selectors import model_version_ready
 
 from .. import selectors
-from ..constants import BOM_SYNC, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
+from ..constants import BOM_SYNC, IMPLAUSIBLE_MEASURED, SUGGESTION_ITEM_LIMIT, SUGGESTIONS_PER_LINE
 from ..erpnext import BomGateway
 from ..links import context_for, project_link
 from ..mapping import Line, suggest_items
@@ -69,8 +69,10 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
     options = planning.clean_options(options)
     version = model_version_ready(project=project, number=model_version)
     link = project_link(project=project)
-    lines = selectors.takeoff_mapping_lines(version=version)
+    choice = options["implausible_quantities"]
+    lines = selectors.takeoff_mapping_lines(version=version, implausible=choice)
     mapping = planning.mapping_for(project=project, version=version, lines=lines)
+    notes = planning.implausible_notes(version=version, mapping=mapping, choice=choice)
     target = planning.target_for(
         project=project, options=options, link=link, lines=tuple(mapping.lines)
     )
@@ -97,14 +99,40 @@ def bom_preview(*, project: Project, user, model_version, options: dict) -> dict
         "rows_total": len(body["lines"]),
         "rows_costed_percent": planning.percent(len(costed), len(body["lines"])),
     }
-    return body
+    return _with_implausible(body, notes, choice)
 
 
 def bom_coverage(*, project: Project, version) -> dict[str, Any]:
     """How much of a model version the project's rules map (lines, volume); no ERPNext call."""
-    lines = selectors.takeoff_mapping_lines(version=version)
+    lines = selectors.takeoff_mapping_lines(version=version, implausible=IMPLAUSIBLE_MEASURED)
     mapping = planning.mapping_for(project=project, version=version, lines=lines)
     return {"model_version": version.number, **planning.coverage(lines=lines, mapping=mapping)}
+
+
+def _with_implausible(body: dict[str, Any], notes: list[dict], choice: str) -> dict[str, Any]:
+    """The choice, the flagged lines with both values, a warning, and on each BOM row's source
+    the values it could take: the user sees which one the BOM uses, never silently."""
+    by_source = {
+        (note["ifc_class"], note["type_name"], note["material"], note["quantity"]): note
+        for note in notes
+    }
+    for row in body["lines"]:
+        for source in row["sources"]:
+            key = (source["ifc_class"], source["type_name"], source["material"])
+            note = by_source.get((*key, source["quantity"]))
+            source["implausible"] = (
+                None
+                if note is None
+                else {k: note[k] for k in ("elements", "exported", "measured", "used")}
+            )
+        row["implausible"] = any(source["implausible"] for source in row["sources"])
+    warning = planning.implausible_warning(notes, choice)
+    return {
+        **body,
+        "implausible_quantities": choice,
+        "implausible": notes,
+        "warnings": ([warning] if warning else []) + list(body["warnings"]),
+    }
 
 
 def _preview_body(version, target, mapping, found, site_url, gateway) -> dict[str, Any]:
@@ -240,7 +268,9 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
     link = project_link(project=project)
     context = context_for(user=user, link=link)  # fails now, not in the worker
     site_url = context.site_url
-    mapping = planning.mapping_for(project=project, version=version)
+    mapping = planning.mapping_for(
+        project=project, version=version, implausible=options["implausible_quantities"]
+    )
     if not mapping.lines:
         context.client.close()
         raise ApplicationError(

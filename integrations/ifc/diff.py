@@ -66,7 +66,8 @@ def _delta(before: TakeoffLine | None, after: TakeoffLine | None, name: str) -> 
     new = getattr(after, name) if after is not None else None
     if old is None and new is None:
         return QuantityDelta(None, None, None)
-    return QuantityDelta(old, new, (new or 0.0) - (old or 0.0))
+    # A missing side is 0 of the same kind: a count's delta stays whole pieces.
+    return QuantityDelta(old, new, (new or 0) - (old or 0))
 
 
 def _same(old: float | None, new: float | None, rel_tol: float) -> bool:

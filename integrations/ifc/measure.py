@@ -14,7 +14,8 @@ them. All results are in SI units (the caller passes the file's length scale).
   zero). An open surface has no volume: a number that moves with the origin is not one.
 * ``volume_bound`` is an upper limit of the body's volume from its extrusions' profile bounding
   boxes (clipping only removes material), used to catch implausible exported volumes without
-  tessellating.
+  tessellating; ``area_bound`` likewise limits an exported area: one face of a plate-like
+  element (its largest projection) or the whole surface of any other.
 """
 
 from __future__ import annotations
@@ -124,6 +125,48 @@ def volume_bound(element: ifcopenshell.entity_instance, volume_scale: float) -> 
             total += box[0] * box[1] * float(solid.Depth) * scale**3
             found = True
     return total * volume_scale if found else None
+
+
+def area_bound(
+    element: ifcopenshell.entity_instance, area_scale: float, *, one_face: bool
+) -> float | None:
+    """An upper limit in m² of an exported area, or None when the body is not made of
+    extrusions of a profile we can size.
+
+    A box of sides a, b, d projects onto no plane more than ab + ad + bd (half its surface):
+    that limits one face (``one_face``: NetSideArea, NetArea). A whole surface (OuterSurfaceArea)
+    is limited by the box's surface, doubled because an I-, U- or hollow section's outline is
+    up to twice its box's; a polyline profile's own outline is used as it is.
+    """
+    total = 0.0
+    found = False
+    for representation in _representations(element):
+        if representation.RepresentationIdentifier != "Body":
+            continue
+        for solid, scale in _flatten(representation.Items):
+            if solid is None:
+                return None
+            profile = solid.SweptArea
+            if profile.is_a("IfcArbitraryProfileDefWithVoids"):
+                return None  # its inner outlines have no cheap bound
+            box = _profile_box(profile)
+            if box is None:
+                return None
+            (a, b), depth = box, float(solid.Depth)
+            if one_face:
+                total += (a * b + (a + b) * depth) * scale**2
+            else:
+                total += (_outline(profile, a, b) * depth + 2 * a * b) * scale**2
+            found = True
+    return total * area_scale if found else None
+
+
+def _outline(profile, width: float, height: float) -> float:
+    """A profile's outline length: a polyline's own, else twice its box's perimeter."""
+    points = _profile_points(profile) if profile.is_a("IfcArbitraryClosedProfileDef") else None
+    if points is not None and len(points) > 1:
+        return _polyline_length([*points, points[0]])
+    return 4 * (width + height)
 
 
 def is_closed(vertices: np.ndarray, faces: np.ndarray) -> bool:
@@ -286,8 +329,14 @@ def _profile_box(profile) -> tuple[float, float] | None:
         return 2 * float(profile.Radius), 2 * float(profile.Radius)
     if profile.is_a("IfcIShapeProfileDef"):
         return float(profile.OverallWidth), float(profile.OverallDepth)
-    if profile.is_a("IfcUShapeProfileDef"):
+    if profile.is_a("IfcUShapeProfileDef") or profile.is_a("IfcTShapeProfileDef"):
         return float(profile.FlangeWidth), float(profile.Depth)
+    if profile.is_a("IfcLShapeProfileDef"):
+        return float(profile.Width or profile.Depth), float(profile.Depth)
+    if profile.is_a("IfcCShapeProfileDef"):
+        return float(profile.Width), float(profile.Depth)
+    if profile.is_a("IfcZShapeProfileDef"):
+        return 2 * float(profile.FlangeWidth), float(profile.Depth)
     points = _profile_points(profile)
     if points is None:
         return None

@@ -19,8 +19,11 @@ Rules, in short (details in quantities.py, materials.py, geometry.py):
 * A standard volume larger than the element's body can hold (measure.
   volume_bound) is implausible: the row keeps the exported value, is flagged
   (``implausible``), carries the mesh's volume in ``measured_volume`` (unless
-  geometry="never") and the takeoff warns with the GlobalIds. Which of the
-  two a BOM uses is the user's choice, made outside the takeoff.
+  geometry="never") and the takeoff warns with the GlobalIds. A standard area
+  larger than the body allows (measure.area_bound: one face of a plate-like
+  element, the surface of any other) is flagged the same way
+  (``implausible_area``, ``measured_area``). Which of the two values a BOM
+  uses is the user's choice, made outside the takeoff.
 * ``source`` is "derived" if the weight was computed from a density, else
   "geometry" if any quantity of the row was measured, else "qto" if any came
   from a quantity set, else "none".
@@ -54,6 +57,9 @@ from .units import UnitScale, read_unit_scale
 GeometryMode = Literal["auto", "never", "always"]
 Source = Literal["qto", "geometry", "derived", "none"]
 ProgressCallback = Callable[[float, str], None]
+# A notch, slot or bolt hole adds faces the profile does not have: an exported area is
+# implausible only well above the bound (unit slips are 10.76x, 1000x; parts repeat a whole).
+_AREA_MARGIN = 1.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,8 @@ class ElementQuantity:
     source: Source
     implausible: bool = False  # the exported volume exceeds what the body can hold
     measured_volume: float | None = None  # the mesh's volume, offered beside an implausible one
+    implausible_area: bool = False  # the exported area exceeds what the body allows
+    measured_area: float | None = None  # the mesh's area, offered beside an implausible one
 
 
 @dataclass(slots=True)
@@ -151,7 +159,7 @@ def take_off(
         measured: dict[int, geometry_module.Measured] = {}
         wanted = _needs_geometry(records, geometry)
         if geometry != "never":
-            wanted += sorted(extras.implausible - set(wanted))
+            wanted += sorted(extras.flagged - set(wanted))
         if wanted and geometry == "auto":
             del model
             gc.collect()
@@ -184,7 +192,7 @@ def _needs_geometry(records: list[ElementRecord], mode: GeometryMode) -> list[in
 
 class _Extras:
     """What the takeoff measures beside the quantity sets: lengths of linear elements from their
-    axis or extrusions, material densities, and the elements whose exported volume is
+    axis or extrusions, material densities, and the elements whose exported volume or area is
     implausible."""
 
     def __init__(self) -> None:
@@ -193,6 +201,13 @@ class _Extras:
         self.densities: dict[str, float] = {}
         self.implausible: set[int] = set()
         self.bounds: dict[int, float] = {}
+        self.implausible_area: set[int] = set()
+        self.area_bounds: dict[int, float] = {}
+
+    @property
+    def flagged(self) -> set[int]:
+        """Elements with an implausible volume or area: their mesh is measured to offer one."""
+        return self.implausible | self.implausible_area
 
     @classmethod
     def read(
@@ -205,9 +220,9 @@ class _Extras:
         extras = cls()
         extras.densities = measure.material_densities(model)
         for record in records:
-            length, _, volume, _ = record.quantities
+            length, area, volume, _ = record.quantities
             wants_length = geometry == "always" or (geometry == "auto" and length is None)
-            if not wants_length and volume is None:
+            if not wants_length and volume is None and area is None:
                 continue
             element = model.by_id(record.step_id)
             try:
@@ -232,10 +247,17 @@ class _Extras:
                 self.lengths[record.step_id] = found
         volume = record.quantities[2]
         if volume is not None:
-            bound = measure.volume_bound(element, scales.volume)
+            bound = measure.volume_bound(element, scales.length**3)
             if bound is not None and volume > bound * 1.01:
                 self.implausible.add(record.step_id)
                 self.bounds[record.step_id] = bound
+        area = record.quantities[1]
+        if area is not None:
+            one_face = any(element.is_a(c) for c in geometry_module.PLATE_LIKE)
+            bound = measure.area_bound(element, scales.length**2, one_face=one_face)
+            if bound is not None and area > bound * _AREA_MARGIN:
+                self.implausible_area.add(record.step_id)
+                self.area_bounds[record.step_id] = bound
 
     def length(self, record: ElementRecord, mesh: geometry_module.Measured | None) -> float | None:
         """The measured length of a linear element: axis or extrusion, else the mesh's longest
@@ -253,22 +275,29 @@ class _Extras:
         measured: dict[int, geometry_module.Measured],
         warnings: list[str],
     ) -> None:
-        if not self.implausible:
-            return
-        listed = []
-        for record in records:
-            if record.step_id in self.implausible:
-                mesh = measured.get(record.step_id)
-                offered = f", {mesh[1]:.3f} m³ measured" if mesh is not None and mesh[1] else ""
-                listed.append(
-                    f"{record.global_id} ({record.quantities[2]:.3f} m³ exported, at most "
-                    f"{self.bounds[record.step_id]:.3f} m³ fits its body{offered})"
-                )
-        shown = "; ".join(listed[:20]) + ("; ..." if len(listed) > 20 else "")
-        warnings.append(
-            f"{len(listed)} element(s) have an exported volume larger than their body can hold; "
-            f"the takeoff keeps it, flagged, with the measured volume beside it: {shown}"
-        )
+        # (flagged ids, bounds, index in record.quantities and in the mesh, unit, what fits)
+        for flagged, bounds, index, mesh_index, unit, what, fits in (
+            (self.implausible, self.bounds, 2, 1, "m³", "volume", "fits its body"),
+            (self.implausible_area, self.area_bounds, 1, 0, "m²", "area", "its body allows"),
+        ):
+            if not flagged:
+                continue
+            listed = []
+            for record in records:
+                if record.step_id in flagged:
+                    mesh = measured.get(record.step_id)
+                    value = mesh[mesh_index] if mesh is not None else None
+                    offered = f", {value:.3f} {unit} measured" if value else ""
+                    listed.append(
+                        f"{record.global_id} ({record.quantities[index]:.3f} {unit} exported, "
+                        f"at most {bounds[record.step_id]:.3f} {unit} {fits}{offered})"
+                    )
+            shown = "; ".join(listed[:20]) + ("; ..." if len(listed) > 20 else "")
+            warnings.append(
+                f"{len(listed)} element(s) have an exported {what} larger than their body "
+                f"{'can hold' if what == 'volume' else 'allows'}; the takeoff keeps it, flagged, "
+                f"with the measured {what} beside it: {shown}"
+            )
 
 
 def _rows(
@@ -284,7 +313,8 @@ def _rows(
         source: Source = "none" if record.quantities == NO_QUANTITIES else "qto"
         mesh = measured.get(record.step_id)
         implausible = record.step_id in extras.implausible
-        measured_volume = None
+        implausible_area = record.step_id in extras.implausible_area
+        measured_volume = measured_area = None
         if mesh is not None:
             geo_area, geo_volume, _ = mesh
             if geo_area is not None and (overwrite or area is None):
@@ -293,6 +323,8 @@ def _rows(
                 volume, source = geo_volume, "geometry"
             if implausible:
                 measured_volume = geo_volume
+            if implausible_area:
+                measured_area = geo_area
         geo_length = extras.length(record, mesh)
         if geo_length is not None and (overwrite or length is None):
             length, source = geo_length, "geometry"
@@ -324,6 +356,8 @@ def _rows(
                     measured_volume=(
                         measured_volume * share if measured_volume is not None else None
                     ),
+                    implausible_area=implausible_area,
+                    measured_area=measured_area,
                 )
             )
     return rows

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from bom.constants import MAX_NAME_LENGTH
+from bom.constants import IMPLAUSIBLE_CHOICES, MAX_NAME_LENGTH
 from jobs.api.serializers import JobOutputSerializer
 
 from ..constants import DELIVERIES, DOCTYPES
@@ -30,6 +30,12 @@ class OrderInputSerializer(serializers.Serializer):
     )
     submit = serializers.BooleanField(required=False, default=False)
     convert_to_stock_uom = serializers.BooleanField(required=False, default=False)
+    implausible_quantities = serializers.ChoiceField(
+        choices=IMPLAUSIBLE_CHOICES,
+        required=False,
+        help_text="Where the takeoff flagged an exported volume or area as larger than the "
+        "body allows: order the measured value (default) or the exported one.",
+    )
 
 
 class OrderPreviewSerializer(serializers.Serializer):
@@ -58,6 +64,12 @@ class OrderPreviewSerializer(serializers.Serializer):
     unmapped = serializers.ListField(child=serializers.DictField())
     budget = serializers.DictField(allow_null=True)
     total = serializers.FloatField()
+    implausible_quantities = serializers.ChoiceField(choices=IMPLAUSIBLE_CHOICES)
+    implausible = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Mapped lines with an implausible exported volume or area: both values and "
+        "the one used.",
+    )
     transaction_date = serializers.CharField()
     http_requests = serializers.IntegerField()
 

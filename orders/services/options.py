@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bom import validators
+from bom.constants import IMPLAUSIBLE_CHOICES, IMPLAUSIBLE_MEASURED
 from openaec.exceptions import ApplicationError
 
 from ..constants import DEFAULT_LEAD_DAYS, DELIVERIES, DELIVERY_PROJECT, DOCTYPES, PURCHASE_ORDER
@@ -24,6 +25,7 @@ OPTION_FIELDS = (
     "suppliers",
     "submit",
     "convert_to_stock_uom",
+    "implausible_quantities",
 )
 
 
@@ -50,6 +52,10 @@ def clean_options(data: dict) -> dict:
     check("suppliers", lambda v: _mapping(v, "Suppliers", _name))
     check("submit", lambda v: _bool(v, "Submit"))
     check("convert_to_stock_uom", lambda v: _bool(v, "Convert to stock UOM"))
+    check(
+        "implausible_quantities",
+        lambda v: _choice(v or IMPLAUSIBLE_MEASURED, IMPLAUSIBLE_CHOICES, "Implausible quantities"),
+    )
     if errors:
         detail = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
         raise ApplicationError(detail, extra={"errors": errors})

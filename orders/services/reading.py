@@ -11,6 +11,7 @@ from django.utils import timezone
 from bom import selectors as bom_selectors
 from bom.links import ProjectLink, context_for, project_link
 from bom.mapping import map_lines
+from bom.services import planning as bom_planning
 from bom.services.engine import UOM_UNREADABLE, uom_facts
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from projects.models import Project
@@ -52,30 +53,41 @@ def require_link(project: Project) -> ProjectLink:
     return link
 
 
-def _groups(project: Project, version, options: dict) -> tuple[list[planning.Group], list]:
-    """The delivery groups with their mapped lines, and the lines no rule maps."""
+def _groups(
+    project: Project, version, options: dict
+) -> tuple[list[planning.Group], list, list[dict]]:
+    """The delivery groups with their mapped lines, the lines no rule maps, and the mapped
+    lines whose exported volume or area is implausible (both values, the one used)."""
     rules = bom_selectors.mapping_rules_for(project=project)
     if options["delivery"] == DELIVERY_STOREY:
         storeys = selectors.storeys_of(version=version)
     else:
         storeys = [None]
-    groups, unmapped = [], []
+    choice = options["implausible_quantities"]
+    groups, unmapped, flagged = [], [], []
     for storey in storeys:
         mapped = map_lines(
-            rules, bom_selectors.takeoff_mapping_lines(version=version, storey=storey)
+            rules,
+            bom_selectors.takeoff_mapping_lines(version=version, storey=storey, implausible=choice),
         )
         key = storey or ""
+        flagged += [
+            {**note, "storey": key}
+            for note in bom_planning.implausible_notes(
+                version=version, mapping=mapped, choice=choice, storey=storey
+            )
+        ]
         date = options["schedule_dates"].get(key) or options["schedule_date"]
         groups.append(planning.Group(key=key, schedule_date=date, lines=tuple(mapped.lines)))
         unmapped += [{**item.key, "storey": key, "reason": item.reason} for item in mapped.unmapped]
-    return groups, unmapped
+    return groups, unmapped, flagged
 
 
 def order_plan_read(
     *, project: Project, version, options: dict, link: ProjectLink, gateway: OrderGateway
 ) -> dict[str, Any]:
     """Read what ERPNext holds (a fixed number of requests, whatever the line count) and plan."""
-    groups, unmapped = _groups(project, version, options)
+    groups, unmapped, flagged = _groups(project, version, options)
     codes = sorted({line.item_code for group in groups for line in group.lines})
     company, currency = gateway.company(link.company or None)
     found = gateway.items_by_code(codes)
@@ -89,6 +101,8 @@ def order_plan_read(
     requested = gateway.requested_rows(link.erpnext_project)
     prices = gateway.prices(existing, options["price_list"])
     warnings = [] if uoms.readable else [UOM_UNREADABLE]
+    implausible = bom_planning.implausible_warning(flagged, options["implausible_quantities"])
+    warnings += [implausible] if implausible else []
     rule_suppliers = selectors.rule_suppliers(project=project)
     choices = planning.Choices(
         doctype=options["doctype"],
@@ -132,6 +146,8 @@ def order_plan_read(
         unmapped=unmapped,
         model_version=version.number,
         delivery=options["delivery"],
+        implausible_quantities=options["implausible_quantities"],
+        implausible=flagged,
     )
     plan["_ordered"] = ordered
     plan["_groups"] = groups

@@ -246,6 +246,8 @@ def _element_row(version: ModelVersion, element) -> TakeoffElement:
         source=element.source if element.source in TakeoffElement.Source.values else "none",
         implausible=bool(getattr(element, "implausible", False)),
         measured_volume=_finite(getattr(element, "measured_volume", None)),
+        implausible_area=bool(getattr(element, "implausible_area", False)),
+        measured_area=_finite(getattr(element, "measured_area", None)),
     )
 
 

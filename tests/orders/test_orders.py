@@ -452,3 +452,28 @@ def test_a_rule_names_its_supplier_through_the_rules_api(buyer, project, api_cli
 
     assert response.status_code == 201, response.content
     assert response.json()["supplier"] == "Build Mart"
+
+
+def test_an_implausible_beam_volume_is_ordered_as_measured_unless_exported_is_chosen(
+    buyer, project, ready, rules, preview
+):
+    from projects.models import TakeoffElement
+
+    # Steel bought by the tonne from its volume (7.85 t/m³); the beams' exported volume is in
+    # m²·mm, a thousand times what their bodies hold.
+    rebar = rules[0]
+    rebar.quantity, rebar.unit_factor = "volume", "7.85"
+    rebar.save()
+    beams = TakeoffElement.objects.filter(model_version=ready, ifc_class="IfcBeam")
+    beams.update(volume=190.0 / 6, implausible=True, measured_volume=0.19 / 6)
+
+    measured = preview(buyer, project, ready, **CHOSEN).json()
+    exported = preview(buyer, project, ready, implausible_quantities="exported", **CHOSEN).json()
+
+    assert lines_by_item(measured)["REBAR"]["to_order"] == pytest.approx(0.19 * 7.85, abs=1e-3)
+    assert lines_by_item(exported)["REBAR"]["to_order"] == pytest.approx(190 * 7.85, abs=1e-3)
+    [note] = measured["implausible"]
+    assert (note["item_code"], note["quantity"], note["used"]) == ("REBAR", "volume", "measured")
+    assert note["exported"] == pytest.approx(190.0) and note["measured"] == pytest.approx(0.19)
+    assert any("uses the measured values" in w for w in measured["warnings"])
+    assert exported["implausible"][0]["used"] == "exported"

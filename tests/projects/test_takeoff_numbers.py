@@ -91,6 +91,99 @@ def test_an_implausible_exported_volume_is_stored_flagged_and_shown_beside_the_m
     assert line["implausible_count"] == 1
     assert line["volume"] == pytest.approx(exported * 1000)
     assert line["measured_volume"] == pytest.approx(exported, rel=0.01)
+    # The BOM's mapping lines: as exported unless the measured value is chosen.
+    from bom.selectors import takeoff_mapping_lines
+
+    def slab_volume(**options):
+        lines = takeoff_mapping_lines(version=version, **options)
+        return sum(line.volume or 0 for line in lines if line.ifc_class == "IfcSlab")
+
+    assert slab_volume() - slab_volume(implausible="measured") == pytest.approx(
+        exported * 1000 - line["measured_volume"]
+    )
     others = api_client_for(editor).get(_url(project), {"group_by": "ifc_class"}).json()
     walls = next(r for r in others["results"] if r["ifc_class"] == "IfcWallStandardCase")
     assert walls["implausible_count"] == 0 and walls["measured_volume"] is None
+
+
+def test_counts_are_whole_in_csv_xlsx_the_command_table_and_the_diff(
+    project, editor, ready_version, synthetic_ifc, api_client_for
+):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from projects.exports import text_table
+
+    ready_version(synthetic_ifc(elements=12, with_layers=True))
+    ready_version(synthetic_ifc(elements=20, with_layers=True))
+    client = api_client_for(editor)
+
+    raw = b"".join(client.get(f"{_url(project)}.csv", {"group_by": "material"}).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    workbook = load_workbook(io.BytesIO(client.get(f"{_url(project)}.xlsx").content))
+    sheet = workbook["By class and material"]
+    diff = client.get(
+        _url(project, 2) + "/diff", {"against": 1, "group_by": "global_id", "unchanged": "1"}
+    ).json()
+    lines = [
+        {
+            "material": "Brick",
+            "count": 4,
+            "length": None,
+            "area": 1.0,
+            "volume": 2.0,
+            "weight": None,
+            "element_count": 4,
+            "sources": ["qto"],
+        }
+    ]
+    table = text_table(lines, ("material",), {**lines[0], "count": 4.0})
+
+    assert rows and all(row["count (pcs)"].isdigit() for row in rows)
+    counts = [row[2].value for row in sheet.iter_rows(min_row=2)]
+    assert counts and all(isinstance(count, int) for count in counts)
+    added = [line for line in diff["results"] if line["status"] == "added"]
+    assert added and all(isinstance(line["delta"]["count"], int) for line in added)
+    assert all(isinstance(line["delta"]["count"], int) for line in diff["results"])
+    assert "4.000" not in table and " 4 " in table
+
+
+def test_the_takeoff_page_csv_and_xlsx_show_the_measured_value_beside_a_flagged_one(
+    project, editor, ready_version, synthetic_ifc, api_client_for, browser
+):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    version = ready_version(synthetic_ifc(elements=12))
+    flagged = TakeoffElement.objects.filter(model_version=version, material="Brick")
+    assert flagged.exists()
+    flagged.update(volume=7000.0, implausible=True, measured_volume=7.0)
+    flagged.update(area=500.0, implausible_area=True, measured_area=40.0)
+    params = {"group_by": "material"}
+    client = api_client_for(editor)
+
+    html = (
+        browser(editor)
+        .get(f"/projects/{project.slug}/models/{version.number}/takeoff", params)
+        .content.decode()
+    )
+    raw = b"".join(client.get(f"{_url(project)}.csv", params).streaming_content)
+    rows = {r["material"]: r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))}
+    workbook = load_workbook(io.BytesIO(client.get(f"{_url(project)}.xlsx", params).content))
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    brick_row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "Brick")
+
+    pieces = flagged.values("global_id").distinct().count()  # each row 7000 m³, 7 measured
+    assert "⚠ measured 42.000" in html and "⚠ measured 240.000" in html and pieces == 6
+    assert rows["Brick"]["volume (m³)"] == "42000"
+    assert rows["Brick"]["measured volume (m³)"] == "42"
+    assert rows["Brick"]["measured area (m²)"] == "240"
+    others = [r for name, r in rows.items() if name != "Brick"]
+    assert others and all(r["measured volume (m³)"] == "" for r in others)
+    assert brick_row[header.index("Measured volume (m³)")] == 42
+    assert brick_row[header.index("Measured area (m²)")] == 240

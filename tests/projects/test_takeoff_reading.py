@@ -345,7 +345,7 @@ def test_csv_with_semicolons_has_decimal_commas(
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     brick = next(row for row in rows if row[0] == "Brick")
     assert brick[4] == "7,2"
-    assert len(rows[0]) == 8
+    assert len(rows[0]) == 10  # material, 5 quantities, elements, sources, 2 measured
 
 
 def test_csv_with_another_separator_is_400(

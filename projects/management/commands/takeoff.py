@@ -118,6 +118,7 @@ def _totals(lines_per_class: list[dict]) -> dict:
 
     return {
         **{name: total(name) for name in QUANTITIES},
+        "count": sum(line["count"] for line in lines_per_class),  # whole pieces
         "element_count": sum(line["element_count"] for line in lines_per_class),
         "sources": sorted({s for line in lines_per_class for s in line["sources"]}),
     }

@@ -250,9 +250,63 @@ def test_an_implausible_exported_volume_is_flagged_with_the_measured_one_beside_
     assert any(slab.GlobalId in w and "larger than" in w for w in result.warnings)
 
 
+def test_an_implausible_exported_area_is_flagged_with_the_measured_one_beside_it(
+    real_file, tmp_path
+):
+    path = real_file("AC20-FZK-Haus.ifc")
+    model = ifcopenshell.open(str(path))
+    slab = next(s for s in model.by_type("IfcSlab") if _qto(s, "NetArea"))
+    exported = _qto(slab, "NetArea")
+    for qset in model.by_type("IfcElementQuantity"):
+        for quantity in qset.Quantities:
+            if quantity.Name == "NetArea" and quantity.AreaValue == exported:
+                quantity.AreaValue = exported * 10.7639  # m² exported as ft²
+    model.write(str(tmp_path / "implausible-area.ifc"))
+    shape = ifcopenshell.geom.create_shape(independent.geometry_settings(), slab).geometry
+    top_face = shape_util.get_max_side_area(shape)
+
+    result = take_off(tmp_path / "implausible-area.ifc", geometry="auto")
+
+    flagged = [r for r in result.elements if r.implausible_area]
+    assert {r.global_id for r in flagged} == {slab.GlobalId}
+    assert not any(r.implausible for r in flagged)  # its volume is fine
+    assert all(r.area == pytest.approx(exported * 10.7639) for r in flagged)
+    assert all(r.measured_area == pytest.approx(top_face, rel=1e-3) for r in flagged)
+    assert any(slab.GlobalId in w and "exported area larger" in w for w in result.warnings)
+
+
+def test_a_tekla_volume_in_the_wrong_unit_is_flagged_though_lengths_are_in_mm(real_file, tmp_path):
+    # Tekla writes lengths in mm and volumes in m³: the body's bound must be taken in the
+    # length unit cubed, not the volume unit (it was a billion times too large).
+    model = ifcopenshell.open(str(real_file("ISSUE_021_Mini_Project.ifc")))
+    beam = next(
+        b
+        for b in model.by_type("IfcBeam")
+        if _qto(b, "NetVolume")
+        and not any(r.RepresentationType == "Brep" for r in b.Representation.Representations)
+    )
+    changed = set()
+    for rel in beam.IsDefinedBy:
+        definition = (
+            rel.RelatingPropertyDefinition if rel.is_a("IfcRelDefinesByProperties") else None
+        )
+        if definition is not None and definition.is_a("IfcElementQuantity"):
+            for quantity in definition.Quantities:
+                if quantity.Name == "NetVolume":
+                    quantity.VolumeValue *= 1000
+                    changed |= {e.GlobalId for e in rel.RelatedObjects}
+    model.write(str(tmp_path / "tekla-volume.ifc"))
+
+    result = take_off(tmp_path / "tekla-volume.ifc", geometry="never")
+
+    flagged = {r.global_id for r in result.elements if r.implausible}
+    assert beam.GlobalId in flagged and flagged <= changed | {beam.GlobalId}
+
+
 @pytest.mark.parametrize("name", ["AC20-FZK-Haus.ifc", "ISSUE_021_Mini_Project.ifc"])
 def test_plausible_exported_volumes_of_the_real_models_are_not_flagged(real_file, name):
     result = take_off(real_file(name), geometry="never")
 
     assert not [r.global_id for r in result.elements if r.implausible]
+    assert not [r.global_id for r in result.elements if r.implausible_area]
     assert sum(line.element_count for line in aggregate(result.elements)) >= 82
