@@ -12,7 +12,7 @@ def boms(erp):
     return erp.docs("BOM")
 
 
-def test_first_sync_writes_one_submitted_default_bom_in_eight_requests(
+def test_first_sync_writes_one_submitted_default_bom_in_nine_requests(
     erp_editor, erp, project, version, rules, stock, sync
 ):
     erp.clear_requests()
@@ -36,9 +36,9 @@ def test_first_sync_writes_one_submitted_default_bom_in_eight_requests(
     assert erp.get_doc("Item", f"BIM-{project.slug}")["default_bom"] == bom["name"]
     # Items by code, UOMs, the Price List checked and its Item Prices (a rule sets a rate),
     # Company, one insert_many (the assembly item), one insert_many (the rule's rate as an
-    # Item Price), the BOM; and at the start, before anything is queued, may this user create
-    # and submit a BOM (the preflight).
-    assert len(erp.requests) == 10
+    # Item Price), the BOM; and at the start, before anything is queued, may this user submit
+    # a BOM (the preflight: one question, the strongest permission the run needs).
+    assert len(erp.requests) == 9
     assert len(writes(erp)) == 3
     assert (run.http_requests, run.reads, run.writes) == (8, 5, 3)
     assert (bom["rm_cost_as_per"], bom["buying_price_list"]) == ("Price List", "Standard Buying")
