@@ -1,11 +1,13 @@
 """The cost dashboard page: the figures (cached, with their age), a chart and the tables
-behind it; a refresh button. Works without JavaScript."""
+behind it; a refresh button that queues a refresh job. Works without JavaScript."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from openaec.exceptions import ApplicationError
 from openaec.views import application_errors
 from projects.charts import grouped_bar_chart, horizontal_bar_chart
 from projects.selectors import project_get_for_user
@@ -73,8 +75,12 @@ def _charts(figures: dict | None) -> dict:
 @application_errors
 def costs_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
-    body = services.costs_for_user(
-        project=project, user=request.user, refresh=request.method == "POST"
-    )
+    if request.method == "POST":
+        try:
+            services.costs_refresh_start(project=project, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("project-costs", slug=project.slug)
+    body = services.costs_for_user(project=project, user=request.user)
     context = {"project": project, "costs": body, "figures": body["figures"]}
     return render(request, "costs/dashboard.html", {**context, "charts": _charts(body["figures"])})
