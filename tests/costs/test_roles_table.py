@@ -7,11 +7,9 @@ import pytest
 from tests.bom.test_roles_table import readme_table
 from tests.costs.conftest import INVOICED, PO_TOTAL
 from tests.costs.test_dashboard import costs
-from tests.orders.conftest import connect
+from tests.orders.test_roles_table import limited  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
-
-KEY, SECRET = "limited-key", "limited-secret-0123456789"
 
 
 def base(figures):
@@ -41,18 +39,13 @@ COST_SCENARIOS = {
 }
 
 
-@pytest.fixture
-def limited(site, editor, linked):
-    def build(roles):
-        site.add_api_user(KEY, SECRET, "limited@example.com", roles=roles)
-        return connect(editor, site, key=KEY, secret=SECRET)
-
-    return build
-
-
 @pytest.mark.parametrize("feature", sorted(COST_SCENARIOS))
 def test_each_cost_feature_works_with_the_roles_the_table_names(
-    feature, limited, api_client_for, project, seeded
+    feature,
+    limited,
+    api_client_for,
+    project,
+    seeded,  # noqa: F811 - fixture
 ):
     user = limited(readme_table()[feature])
 
@@ -68,7 +61,11 @@ def test_each_cost_feature_works_with_the_roles_the_table_names(
     sorted(f for f, roles in readme_table().items() if f in COST_SCENARIOS and len(roles) > 2),
 )
 def test_without_the_added_role_the_dashboard_names_it(
-    feature, limited, api_client_for, project, seeded
+    feature,
+    limited,
+    api_client_for,
+    project,
+    seeded,  # noqa: F811 - fixture
 ):
     *rest, added = readme_table()[feature]
     user = limited(tuple(rest))
