@@ -42,10 +42,10 @@ COST_SCENARIOS = {
 @pytest.mark.parametrize("feature", sorted(COST_SCENARIOS))
 def test_each_cost_feature_works_with_the_roles_the_table_names(
     feature,
-    limited,
+    limited,  # noqa: F811 - fixture
     api_client_for,
     project,
-    seeded,  # noqa: F811 - fixture
+    seeded,
 ):
     user = limited(readme_table()[feature])
 
@@ -62,10 +62,10 @@ def test_each_cost_feature_works_with_the_roles_the_table_names(
 )
 def test_without_the_added_role_the_dashboard_names_it(
     feature,
-    limited,
+    limited,  # noqa: F811 - fixture
     api_client_for,
     project,
-    seeded,  # noqa: F811 - fixture
+    seeded,
 ):
     *rest, added = readme_table()[feature]
     user = limited(tuple(rest))
