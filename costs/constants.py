@@ -20,3 +20,5 @@ ROLE_ACCOUNTS = "Accounts User (or Accounts Manager)"
 ROLE_BUDGET = "Accounts Manager"
 ACTUAL_FROM_GL = "GL Entry"
 ACTUAL_FROM_PROJECT = "Project"
+# The job kind that reads the figures again.
+COST_REFRESH = "cost_refresh"

@@ -1,20 +1,26 @@
 """The cost dashboard: read ERPNext's figures and the model estimate (a fixed number of
-requests, whatever the size of the model or the number of orders, so synchronously), keep them
-as the project's snapshot, and hand out the snapshot with its age; when ERPNext cannot be
-asked, the last figures with a sentence saying why."""
+requests, whatever the size of the model or the number of orders) in a job on the one job core,
+keep them as the project's snapshot, and hand out the snapshot with its age; a stale snapshot
+queues a refresh, never waits for ERPNext. When the newest reading failed, the last figures with
+the sentence saying why."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bom.links import context_for, project_link
+from jobs.models import Job
+from jobs.runner import JobContext, JobFailed
+from jobs.services import JobLockedError, job_enqueue
 from openaec.exceptions import ApplicationError
 from projects.models import ModelVersion, Project
 
-from .constants import CACHE_SECONDS
+from .constants import CACHE_SECONDS, COST_REFRESH
 from .erpnext import CostGateway
 from .estimate import estimate_delta, model_estimate_read
 from .figures import cost_overview
@@ -31,14 +37,19 @@ def _ready_versions(project: Project) -> list[ModelVersion]:
     return list(versions[:2])
 
 
-def costs_refresh(*, project: Project, user) -> CostSnapshot:
+def costs_refresh(
+    *, project: Project, user, counted: Callable[[CostGateway], None] | None = None
+) -> CostSnapshot:
     """Ask ERPNext as ``user`` and keep the figures as the project's snapshot. Raises an
-    ApplicationError with the user's sentence when ERPNext cannot be asked."""
+    ApplicationError with the user's sentence when ERPNext cannot be asked. ``counted`` gets
+    the gateway first (a job counts its requests)."""
     link = project_link(project=project)
     if link is None or not link.erpnext_project:
         raise ApplicationError(NOT_LINKED)
     context = context_for(user=user, link=link)
     gateway = CostGateway(context.client)
+    if counted is not None:
+        counted(gateway)
     versions = _ready_versions(project)
     name = link.erpnext_project
     with context.client, context.errors(what="the project's costs", role="Projects User"):
@@ -78,26 +89,97 @@ def costs_refresh(*, project: Project, user) -> CostSnapshot:
     return snapshot
 
 
-def costs_for_user(*, project: Project, user, refresh: bool = False) -> dict[str, Any]:
-    """The project's cost figures for a member: the snapshot when it is younger than
-    CACHE_SECONDS (unless ``refresh``), else read again as the user; when that fails, the last
-    snapshot (if any) with its age and the reason. Never raises for ERPNext's failures."""
-    snapshot = CostSnapshot.objects.filter(project=project).first()
-    fresh = snapshot is not None and (
-        (timezone.now() - snapshot.fetched_at).total_seconds() < CACHE_SECONDS
+def _last_refresh(project: Project) -> Job | None:
+    return (
+        Job.objects.filter(project=project, kind=COST_REFRESH)
+        .select_related("project", "model_version", "created_by", "retried_by")
+        .order_by("-created_at")
+        .first()
     )
+
+
+def costs_refresh_start(*, project: Project, user) -> Job:
+    """Queue a refresh of the project's figures read as ``user`` (one at a time per project:
+    the refresh already queued or running is returned). A project without an ERPNext link or
+    a user without credentials for its site get the sentence now, not a failed job."""
+    link = project_link(project=project)
+    if link is None or not link.erpnext_project:
+        raise ApplicationError(NOT_LINKED)
+    context_for(user=user, link=link).client.close()
+    active = _last_refresh(project)
+    if active is not None and active.state in Job.ACTIVE_STATES and not active.is_stalled:
+        return active
+    try:
+        return job_enqueue(
+            kind=COST_REFRESH,
+            project=project,
+            user=user,
+            lock_key=f"{COST_REFRESH}:{project.pk}",
+            phase="Queued",
+        )
+    except JobLockedError:  # queued by someone else in the meantime
+        return _last_refresh(project) or active
+
+
+def costs_refresh_handle(context: JobContext) -> dict[str, Any]:
+    """The job: read the figures as the user who queued it and keep them."""
+    job = Job.objects.select_related("project", "created_by", "retried_by").get(pk=context.job.pk)
+    user = job.retried_by or job.created_by
+    if user is None:
+        raise JobFailed("The user who asked for this refresh was deleted.")
+    context.progress(5, "Reading the figures from ERPNext")
+    snapshot = costs_refresh(project=job.project, user=user, counted=context.count_requests)
+    context.success_phase = "Figures read"
+    totals = snapshot.figures["totals"]
+    return {
+        "fetched_at": snapshot.fetched_at.isoformat(),
+        "http_requests": snapshot.http_requests,
+        "totals": {key: totals[key] for key in ("budget", "estimate", "committed", "actual")},
+    }
+
+
+def costs_for_user(*, project: Project, user) -> dict[str, Any]:
+    """The project's cost figures for a member, as cached: when the snapshot is older than
+    CACHE_SECONDS (or missing), a refresh read as the user is queued, unless one is queued or
+    running or the last one failed less than CACHE_SECONDS ago. When the newest refresh
+    failed, its sentence goes with the last figures. Never waits for ERPNext."""
+    snapshot = CostSnapshot.objects.filter(project=project).first()
+    now = timezone.now()
+    fresh = snapshot is not None and (now - snapshot.fetched_at).total_seconds() < CACHE_SECONDS
+    job = _last_refresh(project)
     message = ""
-    if refresh or not fresh:
+    failed = job is not None and job.state == Job.State.FAILED
+    if failed and (snapshot is None or job.finished_at > snapshot.fetched_at):
+        message = job.error
+    busy = job is not None and job.state in Job.ACTIVE_STATES and not job.is_stalled
+    failed_lately = failed and (now - job.finished_at).total_seconds() < CACHE_SECONDS
+    if not fresh and not busy and not failed_lately:
         try:
-            snapshot = costs_refresh(project=project, user=user)
+            job = costs_refresh_start(project=project, user=user)
         except ApplicationError as exc:
             message = exc.message
-    return costs_payload(snapshot, project=project, message=message)
+    return costs_payload(snapshot, project=project, message=message, job=job)
 
 
-def costs_payload(snapshot: CostSnapshot | None, *, project: Project, message: str = "") -> dict:
+def _job_summary(job: Job | None) -> dict[str, Any] | None:
+    if job is None:
+        return None
+    return {
+        "id": str(job.pk),
+        "state": job.state,
+        "progress": job.progress,
+        "phase": job.phase,
+        "error": job.error,
+        "url": reverse("job-detail", kwargs={"job_id": str(job.pk)}),
+        "api_url": reverse("api-job-detail", kwargs={"job_id": str(job.pk)}),
+    }
+
+
+def costs_payload(
+    snapshot: CostSnapshot | None, *, project: Project, message: str = "", job: Job | None = None
+) -> dict:
     """What the API and the page show: the figures, when and where they were read, how old
-    they are, and the sentence when the newest reading failed."""
+    they are, the sentence when the newest reading failed, and the newest refresh job."""
     if snapshot is None:
         return {
             "project": project.slug,
@@ -109,6 +191,7 @@ def costs_payload(snapshot: CostSnapshot | None, *, project: Project, message: s
             "erpnext_site": "",
             "erpnext_project": "",
             "http_requests": 0,
+            "refresh": _job_summary(job),
         }
     age = (timezone.now() - snapshot.fetched_at).total_seconds()
     return {
@@ -121,4 +204,5 @@ def costs_payload(snapshot: CostSnapshot | None, *, project: Project, message: s
         "erpnext_site": snapshot.erpnext_site,
         "erpnext_project": snapshot.erpnext_project,
         "http_requests": snapshot.http_requests,
+        "refresh": _job_summary(job),
     }

@@ -1,5 +1,7 @@
 """Server-rendered SVG charts: no JavaScript, readable labels, title and description for readers."""
 
+from dataclasses import dataclass
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -10,6 +12,28 @@ BAR_HEIGHT = 22
 GAP = 8
 TOP = 8
 MAX_LABEL_CHARS = 30
+
+
+@dataclass(frozen=True)
+class ChartLayout:
+    """The drawing's width in viewBox units and its label and value columns: a narrower
+    viewBox keeps the 13 px text readable when a phone scales the chart down."""
+
+    width: int = WIDTH
+    label_width: int = LABEL_WIDTH
+    value_width: int = VALUE_WIDTH
+
+    @property
+    def plot(self) -> int:
+        return self.width - self.label_width - self.value_width
+
+    @property
+    def max_label_chars(self) -> int:
+        return min(MAX_LABEL_CHARS, self.label_width // 8)
+
+
+DESKTOP = ChartLayout()
+PHONE = ChartLayout(width=360, label_width=116, value_width=96)
 
 
 def format_quantity(value: float | None, unit: str = "", *, show_unit: bool = True) -> str:
@@ -25,23 +49,30 @@ def format_quantity(value: float | None, unit: str = "", *, show_unit: bool = Tr
     return f"{text} {unit}" if show_unit and unit else text
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+def _short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def horizontal_bar_chart(
-    bars: list[tuple[str, float]], *, unit: str, title: str, description: str, chart_id: str
+    bars: list[tuple[str, float]],
+    *,
+    unit: str,
+    title: str,
+    description: str,
+    chart_id: str,
+    layout: ChartLayout = DESKTOP,
 ) -> SafeString:
     """An accessible horizontal bar chart: one bar per (label, value), largest value = full width.
 
     Long labels are shortened on screen; each bar's <title> carries the full label and value.
     """
     height = TOP * 2 + max(1, len(bars)) * (BAR_HEIGHT + GAP)
-    plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    plot = layout.plot
+    label_width, limit = layout.label_width, layout.max_label_chars
     biggest = max((value for _, value in bars), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'viewBox="0 0 {layout.width} {height}" width="100%" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'preserveAspectRatio="xMinYMin meet">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
@@ -49,7 +80,7 @@ def horizontal_bar_chart(
     ]
     if not bars:
         parts.append(
-            f'<text x="{WIDTH / 2:.0f}" y="{height / 2 + 5:.0f}" text-anchor="middle" '
+            f'<text x="{layout.width / 2:.0f}" y="{height / 2 + 5:.0f}" text-anchor="middle" '
             'class="chart-empty">No quantities to chart</text>'
         )
     for index, (label, value) in enumerate(bars):
@@ -59,11 +90,11 @@ def horizontal_bar_chart(
         shown = format_quantity(value, unit)
         parts.append(
             f'<g class="bar"><title>{escape(label)}: {escape(shown)}</title>'
-            f'<text x="{LABEL_WIDTH - 8}" y="{text_y:.0f}" text-anchor="end" '
-            f'class="chart-label">{escape(_short(label))}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" rx="3" '
+            f'<text x="{label_width - 8}" y="{text_y:.0f}" text-anchor="end" '
+            f'class="chart-label">{escape(_short(label, limit))}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" rx="3" '
             f'class="chart-bar" fill="#1f6feb"/>'
-            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{text_y:.0f}" '
+            f'<text x="{label_width + width + 6:.1f}" y="{text_y:.0f}" '
             f'class="chart-value">{escape(shown)}</text></g>'
         )
     parts.append("</svg>")
@@ -81,18 +112,20 @@ def grouped_bar_chart(
     description: str,
     chart_id: str,
     marks: list[tuple[str, float]] = (),
+    layout: ChartLayout = DESKTOP,
 ) -> SafeString:
     """Horizontal bars in groups (one group per label, one bar per series; None: no bar, "—"),
     on one scale; ``marks`` are named values per group (e.g. 80 % of the budget) drawn as
     ticks across the first group's bars (the total)."""
     rows = sum(max(1, len(series)) for _, series in groups)
     height = TOP * 2 + rows * (BAR_HEIGHT + GAP // 2) + len(groups) * GAP * 2
-    plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    plot = layout.plot
+    label_width, limit = layout.label_width, layout.max_label_chars
     values = [v for _, series in groups for _, v in series if v is not None]
     biggest = max([*values, *(v for _, v in marks)], default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'viewBox="0 0 {layout.width} {height}" width="100%" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'preserveAspectRatio="xMinYMin meet">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
@@ -103,8 +136,8 @@ def grouped_bar_chart(
     for label, series in groups:
         top = y
         parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT / 2 + 5:.0f}" text-anchor="end" '
-            f'class="chart-label" font-weight="bold">{escape(_short(label))}</text>'
+            f'<text x="{label_width - 8}" y="{y + BAR_HEIGHT / 2 + 5:.0f}" text-anchor="end" '
+            f'class="chart-label" font-weight="bold">{escape(_short(label, limit - 1))}</text>'
         )
         for name, value in series:
             colour = SERIES_COLOURS[names.index(name) % len(SERIES_COLOURS)]
@@ -114,16 +147,16 @@ def grouped_bar_chart(
             parts.append(
                 f'<g class="bar" data-series="{escape(name)}" data-value="{value or 0:.2f}">'
                 f"<title>{escape(label)} · {escape(name)}: {escape(shown)}</title>"
-                f'<text x="{LABEL_WIDTH - 8}" y="{text_y + BAR_HEIGHT / 2:.0f}" '
-                f'text-anchor="end" class="chart-series">{escape(name)}</text>'
-                f'<rect x="{LABEL_WIDTH}" y="{y + BAR_HEIGHT / 2:.1f}" width="{width:.1f}" '
+                f'<text x="{label_width - 8}" y="{text_y + BAR_HEIGHT / 2:.0f}" '
+                f'text-anchor="end" class="chart-series">{escape(_short(name, limit))}</text>'
+                f'<rect x="{label_width}" y="{y + BAR_HEIGHT / 2:.1f}" width="{width:.1f}" '
                 f'height="{BAR_HEIGHT * 0.75:.1f}" rx="2" class="chart-bar" fill="{colour}"/>'
-                f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{text_y + BAR_HEIGHT / 2:.0f}" '
+                f'<text x="{label_width + width + 6:.1f}" y="{text_y + BAR_HEIGHT / 2:.0f}" '
                 f'class="chart-value">{escape(shown)}</text></g>'
             )
             y += BAR_HEIGHT + GAP // 2
         for name, value in marks if label == groups[0][0] else ():
-            x = LABEL_WIDTH + plot * value / biggest
+            x = label_width + plot * value / biggest
             parts.append(
                 f'<line class="chart-mark" data-mark="{escape(name)}" x1="{x:.1f}" '
                 f'y1="{top + BAR_HEIGHT / 2:.0f}" x2="{x:.1f}" y2="{y + 4:.0f}" stroke="#cf222e" '

@@ -39,6 +39,16 @@ class CostFiguresSerializer(serializers.Serializer):
     )
 
 
+class CostRefreshSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.CharField()
+    progress = serializers.IntegerField()
+    phase = serializers.CharField()
+    error = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(help_text="The job's page.")
+    api_url = serializers.CharField()
+
+
 class CostsSerializer(serializers.Serializer):
     project = serializers.CharField()
     figures = CostFiguresSerializer(allow_null=True)
@@ -49,3 +59,6 @@ class CostsSerializer(serializers.Serializer):
     erpnext_site = serializers.CharField(allow_blank=True)
     erpnext_project = serializers.CharField(allow_blank=True)
     http_requests = serializers.IntegerField()
+    refresh = CostRefreshSerializer(
+        allow_null=True, help_text="The newest refresh job of the figures (queued when stale)."
+    )

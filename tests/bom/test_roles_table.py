@@ -58,9 +58,10 @@ SCENARIOS = {
 
 
 def test_the_table_lists_every_feature_tested_here():
+    from tests.costs.test_roles_table import COST_SCENARIOS
     from tests.orders.test_roles_table import ORDER_SCENARIOS
 
-    assert set(readme_table()) == set(SCENARIOS) | set(ORDER_SCENARIOS)
+    assert set(readme_table()) == set(SCENARIOS) | set(ORDER_SCENARIOS) | set(COST_SCENARIOS)
 
 
 @pytest.fixture

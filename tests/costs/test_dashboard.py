@@ -1,12 +1,15 @@
 """The cost dashboard against the recorded site's double: every figure on a seeded project
 (expected values computed here), thresholds, the restricted user (Budget and GL Entry 403:
-said, the rest shown), viewers, and ERPNext down (the last figures with their age)."""
+said, the rest shown), viewers, ERPNext down (the last figures with their age), and the
+refresh as a job (queued by the button and by a stale cache, never awaited by a GET)."""
 
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 
 from costs.models import CostSnapshot
+from jobs.models import Job
 from tests.costs.test_estimate import DOORS, PVC, STEEL
 from tests.erpnext_double.erpnext import SITE_COMPANY
 from tests.factories import make_user
@@ -18,10 +21,20 @@ from tests.costs.conftest import COGS, INVOICED, PO_TOTAL  # noqa: E402
 
 
 def costs(api_client_for, user, project, *, refresh=False):
+    """GET the figures (or press Refresh), let the queued refresh job run as a worker would,
+    and GET them again."""
     client = api_client_for(user)
-    if refresh:
-        return client.post(f"/api/projects/{project.slug}/costs/refresh")
-    return client.get(f"/api/projects/{project.slug}/costs")
+    url = f"/api/projects/{project.slug}/costs"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"{url}/refresh") if refresh else client.get(url)
+    return client.get(url)
+
+
+def _make_stale(project, hours=2):
+    snapshot = CostSnapshot.objects.get(project=project)
+    CostSnapshot.objects.filter(project=project).update(
+        fetched_at=snapshot.fetched_at - dt.timedelta(hours=hours)
+    )
 
 
 def test_every_figure_matches_what_erpnext_holds(api_client_for, buyer, project, seeded):
@@ -114,9 +127,7 @@ def test_erpnext_down_shows_the_last_figures_with_their_age(
     api_client_for, buyer, project, seeded, site
 ):
     costs(api_client_for, buyer, project)
-    CostSnapshot.objects.filter(project=project).update(
-        fetched_at=CostSnapshot.objects.get(project=project).fetched_at - dt.timedelta(hours=2)
-    )
+    _make_stale(project)
     site.stop()
 
     response = costs(api_client_for, buyer, project)
@@ -151,3 +162,84 @@ def test_refresh_requests_do_not_grow_with_orders(api_client_for, buyer, project
 
     assert again["http_requests"] == first
     assert again["figures"]["totals"]["committed"] == PO_TOTAL - INVOICED + 30 * 30
+
+
+def test_refresh_button_queues_a_job_and_answers_202_without_reading_erpnext(
+    api_client_for, buyer, project, seeded, site
+):
+    client = api_client_for(buyer)
+    before = len(site.requests)
+
+    response = client.post(f"/api/projects/{project.slug}/costs/refresh")
+    again = client.post(f"/api/projects/{project.slug}/costs/refresh")
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["kind"] == "cost_refresh" and body["state"] == "queued"
+    assert again.json()["id"] == body["id"]  # one refresh at a time per project
+    assert not CostSnapshot.objects.filter(project=project).exists()
+    assert len(site.requests) == before
+
+
+def test_refresh_job_reads_the_figures_and_counts_its_requests(
+    api_client_for, buyer, project, seeded
+):
+    body = costs(api_client_for, buyer, project, refresh=True).json()
+
+    job = Job.objects.get(pk=body["refresh"]["id"])
+    assert job.state == Job.State.SUCCEEDED, job.error
+    assert job.http_requests == body["http_requests"] > 0
+    assert job.result["totals"]["committed"] == PO_TOTAL - INVOICED
+    assert body["refresh"]["url"] == f"/jobs/{job.pk}"
+    assert body["figures"]["totals"]["budget"] == 1500.0
+
+
+def test_get_without_figures_queues_a_refresh_and_does_not_wait(
+    api_client_for, buyer, project, seeded
+):
+    response = api_client_for(buyer).get(f"/api/projects/{project.slug}/costs")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["figures"] is None and body["message"] == ""
+    assert body["refresh"]["state"] == "queued"
+    assert Job.objects.filter(project=project, kind="cost_refresh").count() == 1
+
+
+def test_fresh_figures_queue_nothing_and_stale_ones_queue_one_refresh(
+    api_client_for, buyer, project, seeded
+):
+    costs(api_client_for, buyer, project)
+    client = api_client_for(buyer)
+
+    client.get(f"/api/projects/{project.slug}/costs")
+    assert Job.objects.filter(project=project, kind="cost_refresh").count() == 1
+    _make_stale(project)
+    stale = client.get(f"/api/projects/{project.slug}/costs").json()
+    client.get(f"/api/projects/{project.slug}/costs")
+
+    assert stale["figures"]["totals"]["budget"] == 1500.0  # the cached figures meanwhile
+    assert stale["refresh"]["state"] == "queued"
+    assert Job.objects.filter(project=project, kind="cost_refresh").count() == 2
+
+
+def test_failed_refresh_is_not_queued_again_on_every_get(
+    api_client_for, buyer, project, seeded, site
+):
+    costs(api_client_for, buyer, project)
+    _make_stale(project)
+    site.stop()
+    costs(api_client_for, buyer, project)
+
+    body = costs(api_client_for, buyer, project).json()
+
+    assert Job.objects.filter(project=project, kind="cost_refresh").count() == 2
+    assert "Could not reach ERPNext" in body["message"] and body["stale"] is True
+
+
+def test_refresh_of_an_unlinked_project_says_so_at_once(api_client_for, buyer, project):
+    response = api_client_for(buyer).post(f"/api/projects/{project.slug}/costs/refresh")
+
+    assert response.status_code == 400
+    assert "Link this project" in response.json()["detail"]
+    assert not Job.objects.filter(project=project).exists()
