@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from openaec.views import application_errors
 from projects.charts import grouped_bar_chart, horizontal_bar_chart
 from projects.selectors import project_get_for_user
 
@@ -70,7 +69,6 @@ def _charts(figures: dict | None) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def costs_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     body = services.costs_for_user(
