@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, QUANTITY_KINDS
+from ..constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_WASTE_FACTOR, QUANTITY_KINDS
 
 
 class _RuleNumberField(serializers.DecimalField):
@@ -48,14 +48,25 @@ class RuleInputSerializer(serializers.Serializer):
     quantity = serializers.ChoiceField(choices=QUANTITY_KINDS, required=False)
     uom = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False)
     # Numbers in the schema (coerce_to_string=False): "" and other text are a documented 400.
+    # The bounds the services check (bom.validators), in the schema as minimum/maximum.
     waste_factor = _RuleNumberField(
-        max_digits=6, decimal_places=4, required=False, coerce_to_string=False
+        max_digits=6,
+        decimal_places=4,
+        min_value=0,
+        max_value=MAX_WASTE_FACTOR,
+        required=False,
+        coerce_to_string=False,
     )
     unit_factor = _RuleNumberField(
         max_digits=18, decimal_places=6, required=False, coerce_to_string=False
     )
     rate = _RuleNumberField(
-        max_digits=18, decimal_places=6, required=False, allow_null=True, coerce_to_string=False
+        max_digits=18,
+        decimal_places=6,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
     )
     priority = serializers.IntegerField(required=False)
     supplier = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)

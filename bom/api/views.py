@@ -1,11 +1,12 @@
 """JSON API of the BOM: mapping rules, suggestions, preview (dry run), sync runs."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openaec.accounts.api.serializers import DetailSerializer
+from openaec.api import integer_parameter
 from openaec.exceptions import ApplicationError
 from projects.models import ProjectRole
 from projects.selectors import project_get_for_user
@@ -134,7 +135,7 @@ class BomSuggestionsApi(APIView):
         http_requests = serializers.IntegerField()
 
     @extend_schema(
-        parameters=[OpenApiParameter("model_version", int, required=True)],
+        parameters=[integer_parameter("model_version", required=True)],
         responses={200: OutputSerializer, 409: DetailSerializer, 502: DetailSerializer, **ERRORS},
     )
     def get(self, request, slug: str):

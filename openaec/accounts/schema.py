@@ -29,6 +29,23 @@ def strip_trailing_slashes(result, generator, request, public):
     return result
 
 
+def document_version_numbers(result, generator, request, public):
+    """`{version}` in a path is a model version's number, which the server reads as a whole
+    number of 1 or more (projects.selectors.parse_version_number): say so, not "string"."""
+    from openaec.api import MAX_WHOLE_NUMBER
+
+    for item in result["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter["in"] == "path" and parameter["name"] == "version":
+                    parameter["schema"] = {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_WHOLE_NUMBER,
+                    }
+    return result
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the error answers every view can give.
 
