@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
+from openaec.api import ClosedSerializer
+
 from ..constants import MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_WASTE_FACTOR, QUANTITY_KINDS
 
 
@@ -28,7 +30,7 @@ class _RuleNumberField(serializers.DecimalField):
         return 10 ** (self.max_digits - self.decimal_places)
 
 
-class RuleInputSerializer(serializers.Serializer):
+class RuleInputSerializer(ClosedSerializer):
     """Rule fields; the services validate them once more (the one box every door shares)."""
 
     class Meta:
@@ -98,7 +100,7 @@ class RuleOutputSerializer(serializers.Serializer):
         return rule.project.slug if rule.project_id else None
 
 
-class SyncInputSerializer(serializers.Serializer):
+class SyncInputSerializer(ClosedSerializer):
     class Meta:
         ref_name = "BomSyncInput"
 

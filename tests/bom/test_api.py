@@ -96,7 +96,7 @@ def test_unknown_rule_fields_are_refused(editor, project, api_client_for):
     )
 
     assert response.status_code == 400
-    assert response.json()["detail"] == "Unknown field(s): colour."
+    assert response.json()["detail"] == "Unknown fields: colour"
 
 
 def test_put_changes_only_the_fields_sent_and_delete_removes(editor, project, api_client_for):
