@@ -1,5 +1,6 @@
 """What every API view shares."""
 
+import re
 from collections.abc import Collection
 
 from django.http import HttpRequest, JsonResponse
@@ -75,3 +76,11 @@ def integer_parameter(
     (or schemathesis) that follows the schema is never refused: page=0 is invalid in both."""
     schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
     return OpenApiParameter(name, schema, location, **options)
+
+
+def choices_parameter(name: str, choices: Collection[str], **options) -> OpenApiParameter:
+    """A comma-separated list of `choices` (blanks between commas allowed), as the parsers
+    accept it; anything else is a 400 there and schema-invalid here."""
+    one = "|".join(re.escape(choice) for choice in choices)
+    pattern = rf"^\s*(?:{one})?\s*(?:,\s*(?:{one})?\s*)*$"
+    return OpenApiParameter(name, {"type": "string", "pattern": pattern}, **options)

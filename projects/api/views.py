@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openaec.accounts.api.serializers import DetailSerializer
-from openaec.api import ClosedSerializer, integer_parameter, validated
+from openaec.api import ClosedSerializer, choices_parameter, integer_parameter, validated
 from openaec.exceptions import ApplicationError
 from projects import selectors, services
 from projects.exports import XLSX_CONTENT_TYPE, csv_header, csv_row, takeoff_xlsx
@@ -323,7 +323,9 @@ class JsonErrorsMixin:
 
 
 _TAKEOFF_PARAMETERS = [
-    OpenApiParameter("group_by", str, description=f"comma-separated, of {', '.join(GROUP_FIELDS)}"),
+    choices_parameter(
+        "group_by", GROUP_FIELDS, description=f"comma-separated, of {', '.join(GROUP_FIELDS)}"
+    ),
     integer_parameter("page"),
     integer_parameter("page_size", maximum=MAX_PAGE_SIZE, description="default 100"),
     *(
@@ -458,9 +460,9 @@ class TakeoffDiffApi(APIView):
     @extend_schema(
         parameters=[
             integer_parameter("against", required=True, description="the older version"),
-            OpenApiParameter(
+            choices_parameter(
                 "status",
-                str,
+                DIFF_STATUSES,
                 description=(
                     "added, removed, changed, unchanged (comma-separated); "
                     "default: every status but unchanged"

@@ -131,3 +131,46 @@ def test_project_update_body_is_closed_but_takes_back_read_only_fields(schema):
 
     assert body["additionalProperties"] is False
     assert {"id", "slug", "owner_id", "created_at", "updated_at"} <= set(body["properties"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "ifc_class",
+        "ifc_class,material",
+        " material , layer ,",
+        ",,",
+        "wall",
+        "ifc_classmaterial",
+    ],
+)
+def test_group_by_pattern_accepts_exactly_what_the_server_parses(schema, value):
+    from openaec.exceptions import ApplicationError
+    from projects.takeoff_query import parse_group_by
+
+    pattern = parameter(schema, "/api/projects/{slug}/models/{version}/takeoff", "group_by")
+    try:
+        parse_group_by(value)
+        accepted = True
+    except ApplicationError:
+        accepted = False
+
+    assert bool(re.fullmatch(pattern["pattern"], value)) == accepted
+
+
+def test_text_query_parameters_refuse_nul_as_the_server_does(schema):
+    assert parameter(schema, "/api/projects/{slug}/jobs", "kind")["pattern"] == r"^[^\x00]*$"
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        "BomRuleInputRequest",
+        "BomSyncInputRequest",
+        "PurchaseOrderInputRequest",
+        "CostExportInputRequest",
+    ],
+)
+def test_bodies_whose_unknown_fields_are_refused_say_so(schema, component):
+    assert schema["components"]["schemas"][component]["additionalProperties"] is False
