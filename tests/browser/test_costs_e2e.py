@@ -12,7 +12,6 @@ from tests.costs.conftest import (  # noqa: F401 - fixtures
     erp_project,
     linked,
     masters,
-    project,
     ready,
     rules,
     seeded,
