@@ -1,9 +1,8 @@
 """Reads of mapping rules, takeoff lines for mapping, and BOM sync runs. Selectors never write."""
 
-import uuid
-
 from django.db.models import QuerySet
 
+from jobs.selectors import job_get_from
 from openaec.exceptions import NotFoundError
 from projects.models import ModelVersion, Project
 from projects.selectors import takeoff_lines
@@ -131,14 +130,7 @@ def run_list(*, project: Project) -> QuerySet[BomSyncRun]:
 
 def run_get(*, project: Project, run_id) -> BomSyncRun:
     """One sync run of the project."""
-    try:
-        pk = uuid.UUID(str(run_id))
-    except ValueError:
-        raise NotFoundError("Sync run not found") from None
-    run = run_list(project=project).filter(pk=pk).first()
-    if run is None:
-        raise NotFoundError("Sync run not found")
-    return run
+    return job_get_from(run_list(project=project), run_id, missing="Sync run not found")
 
 
 def run_active(*, project: Project) -> BomSyncRun | None:

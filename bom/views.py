@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jobs.views import job_page
 from openaec.exceptions import AccessDeniedError, ApplicationError
-from openaec.views import application_errors
 from projects.permissions import may_write
 from projects.selectors import model_version_list, project_get_for_user
 
@@ -69,7 +68,6 @@ def _overview(request, project, role, *, rule_form=None, sync_form=None, status=
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def bom_overview_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, role = project_get_for_user(slug=slug, user=request.user)
     if request.method == "GET":
@@ -88,7 +86,6 @@ def bom_overview_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def bom_rule_edit_view(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
     project, role = project_get_for_user(slug=slug, user=request.user)
     rule = selectors.rule_get(rule_id=rule_id, project=project)
@@ -124,7 +121,6 @@ def _rule_edit(request, rule, *, can_write: bool, back) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def bom_rule_delete_view(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
     project, role = project_get_for_user(slug=slug, user=request.user)
     if not _can_write(request.user, role):
@@ -137,7 +133,6 @@ def bom_rule_delete_view(request: HttpRequest, slug: str, rule_id: str) -> HttpR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def shared_rules_view(request: HttpRequest) -> HttpResponse:
     form = MappingRuleForm()
     status = 200
@@ -166,7 +161,6 @@ def shared_rules_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def shared_rule_edit_view(request: HttpRequest, rule_id: str) -> HttpResponse:
     rule = selectors.rule_get(rule_id=rule_id, project=None)
     return _rule_edit(request, rule, can_write=request.user.is_admin, back=None)
@@ -174,7 +168,6 @@ def shared_rule_edit_view(request: HttpRequest, rule_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def shared_rule_delete_view(request: HttpRequest, rule_id: str) -> HttpResponse:
     rule = selectors.rule_get(rule_id=rule_id, project=None)
     services.mapping_rule_delete(user=request.user, rule=rule)
@@ -192,7 +185,6 @@ def _sync_form(request, project):
 
 @login_required
 @require_POST
-@application_errors
 def bom_preview_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, role = project_get_for_user(slug=slug, user=request.user)
     form, valid = _sync_form(request, project)
@@ -213,7 +205,6 @@ def bom_preview_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def bom_sync_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, role = project_get_for_user(slug=slug, user=request.user)
     form, valid = _sync_form(request, project)
@@ -231,7 +222,6 @@ def bom_sync_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def bom_run_view(request: HttpRequest, slug: str, run_id: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     return job_page(request, selectors.run_get(project=project, run_id=run_id))
@@ -239,7 +229,6 @@ def bom_run_view(request: HttpRequest, slug: str, run_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def bom_run_resume_view(request: HttpRequest, slug: str, run_id: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     run = selectors.run_get(project=project, run_id=run_id)
@@ -250,7 +239,6 @@ def bom_run_resume_view(request: HttpRequest, slug: str, run_id: str) -> HttpRes
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def bom_suggestions_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, role = project_get_for_user(slug=slug, user=request.user)
     number = request.GET.get("model_version")

@@ -12,7 +12,6 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods
 
 from openaec.exceptions import ApplicationError
-from openaec.views import application_errors
 from projects.charts import DESKTOP, PHONE, grouped_bar_chart, horizontal_bar_chart
 from projects.selectors import project_get_for_user
 
@@ -107,7 +106,6 @@ def _over_time(figures: dict | None) -> list[dict]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def costs_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     if request.method == "POST":

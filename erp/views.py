@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from openaec.exceptions import AccessDeniedError, ApplicationError
-from openaec.views import error_page
 from projects.permissions import may_write
 
 from . import selectors, services
@@ -57,10 +56,7 @@ def _page(
 @login_required
 @require_GET
 def project_erpnext_view(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        project, role = selectors.erp_project_get(slug=slug, user=request.user)
-    except ApplicationError as exc:
-        return error_page(request, exc)
+    project, role = selectors.erp_project_get(slug=slug, user=request.user)
     search_form = SearchForm(request.GET if "q" in request.GET else None)
     if not search_form.is_bound:
         return _page(request, project, role)
@@ -87,10 +83,7 @@ def project_erpnext_view(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def project_erpnext_action_view(request: HttpRequest, slug: str, action: str) -> HttpResponse:
-    try:
-        project, role = selectors.erp_project_get(slug=slug, user=request.user, write=True)
-    except ApplicationError as exc:
-        return error_page(request, exc)
+    project, role = selectors.erp_project_get(slug=slug, user=request.user, write=True)
     forms = {}
     try:
         if action == "link":
@@ -139,28 +132,25 @@ def _sites_page(request: HttpRequest, *, status: int = 200, **extra) -> HttpResp
 @require_GET
 def erpnext_sites_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_admin:
-        return error_page(request, AccessDeniedError("Access denied: administrators only."))
+        raise AccessDeniedError("Access denied: administrators only.")
     return _sites_page(request)
 
 
 @login_required
 @require_POST
 def erpnext_site_secret_view(request: HttpRequest, site_id: int) -> HttpResponse:
-    try:
-        if not request.user.is_admin:
-            raise AccessDeniedError("Access denied: administrators only.")
-        site = selectors.erpnext_site_get(site_id=site_id)
-        form = WebhookSecretForm(request.POST)
-        if not form.is_valid():
-            return _sites_page(request, status=400, form_site=site, secret_form_errors=form.errors)
-        if request.POST.get("disable"):
-            services.erpnext_site_webhook_disable(user=request.user, site=site)
-            messages.success(request, f"Webhook of {site.url} disabled; its URL has changed.")
-            return redirect("erpnext-sites")
-        new = services.erpnext_site_webhook_secret_set(
-            user=request.user, site=site, secret=form.cleaned_data["secret"] or None
-        )
-    except ApplicationError as exc:
-        return error_page(request, exc)
+    if not request.user.is_admin:
+        raise AccessDeniedError("Access denied: administrators only.")
+    site = selectors.erpnext_site_get(site_id=site_id)
+    form = WebhookSecretForm(request.POST)
+    if not form.is_valid():
+        return _sites_page(request, status=400, form_site=site, secret_form_errors=form.errors)
+    if request.POST.get("disable"):
+        services.erpnext_site_webhook_disable(user=request.user, site=site)
+        messages.success(request, f"Webhook of {site.url} disabled; its URL has changed.")
+        return redirect("erpnext-sites")
+    new = services.erpnext_site_webhook_secret_set(
+        user=request.user, site=site, secret=form.cleaned_data["secret"] or None
+    )
     # Rendered, not redirected: the secret must not travel through the session's messages.
     return _sites_page(request, new_secret=new.secret, new_secret_site=new.site)

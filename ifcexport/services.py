@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from integrations.ifc.cost_schedule import (
 from integrations.ifc.errors import TakeoffError
 from jobs.models import Job
 from jobs.runner import JobContext, JobFailed
+from jobs.selectors import job_get_from
 from jobs.services import job_enqueue, job_rerun
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
 from orders.services.options import DEFAULT_PRICE_LIST
@@ -274,15 +274,8 @@ def _store(job: Job, path: Path) -> str:
 
 def cost_export_get(*, project: Project, job_id) -> Job:
     """One export job of the project (404 otherwise)."""
-    try:
-        pk = uuid.UUID(str(job_id))
-    except ValueError:
-        raise NotFoundError("Export not found") from None
-    job = Job.objects.filter(pk=pk, project=project, kind=KIND).select_related("model_version")
-    found = job.first()
-    if found is None:
-        raise NotFoundError("Export not found")
-    return found
+    jobs = Job.objects.filter(project=project, kind=KIND).select_related("model_version")
+    return job_get_from(jobs, job_id, missing="Export not found")
 
 
 def cost_export_file(*, project: Project, job_id) -> tuple[Any, str]:

@@ -6,7 +6,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from openaec.views import application_errors
 from projects.selectors import project_get_for_user
 
 from . import services
@@ -14,7 +13,6 @@ from . import services
 
 @login_required
 @require_POST
-@application_errors
 def cost_export_start_view(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     options = {n: request.POST.get(n) for n in ("schedule_type", "group_by", "price_list")}
@@ -26,7 +24,6 @@ def cost_export_start_view(request: HttpRequest, slug: str, version: int) -> Htt
 
 @login_required
 @require_GET
-@application_errors
 def cost_export_download_view(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     handle, filename = services.cost_export_file(project=project, job_id=job_id)

@@ -1,6 +1,7 @@
 """Reads of jobs. Who may see a job is the project's rule (Job.objects.for_user)."""
 
 import uuid
+from typing import TypeVar
 
 from django.db.models import QuerySet
 
@@ -11,22 +12,28 @@ from .models import Job
 
 PROJECT_JOB_LIMIT = 200
 
+J = TypeVar("J", bound=Job)
+
+
+def job_get_from(jobs: QuerySet[J], job_id, *, missing: str = "Job not found") -> J:
+    """The job `job_id` among `jobs` (a kind's runs, a user's jobs...); an id that is not a
+    UUID, or not there, is a NotFoundError saying `missing`."""
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError:
+        raise NotFoundError(missing) from None
+    job = jobs.filter(pk=pk).first()
+    if job is None:
+        raise NotFoundError(missing)
+    return job
+
 
 def job_get_for_user(*, job_id, user) -> Job:
     """A job of a project the user may see; 404 otherwise."""
-    try:
-        job_uuid = uuid.UUID(str(job_id))
-    except ValueError:
-        raise NotFoundError("Job not found") from None
-    job = (
-        Job.objects.for_user(user)
-        .select_related("project", "model_version", "created_by", "retried_by")
-        .filter(pk=job_uuid)
-        .first()
+    jobs = Job.objects.for_user(user).select_related(
+        "project", "model_version", "created_by", "retried_by"
     )
-    if job is None:
-        raise NotFoundError("Job not found")
-    return job
+    return job_get_from(jobs, job_id)
 
 
 def project_for_jobs(*, slug: str, user):

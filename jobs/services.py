@@ -15,6 +15,7 @@ from openaec.exceptions import ConflictError
 
 from . import registry
 from .models import Job
+from .runner import jobs_fail_stalled
 from .tasks import run_job
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,12 @@ def job_enqueue(
     lock_key: str = "",
     phase: str = "Waiting for a worker",
 ) -> Job:
-    """Record a job and queue it once the transaction commits."""
+    """Record a job and queue it once the transaction commits.
+
+    With a `lock_key` (one active job per key), a job holding the key whose worker died fails
+    first, so a lost worker cannot block the key; a live one makes this a JobLockedError.
+    """
+    _release_stalled_lock(lock_key)
     try:
         with transaction.atomic():
             job = Job.objects.create(
@@ -59,9 +65,15 @@ def job_enqueue(
     return job
 
 
+def _release_stalled_lock(lock_key: str) -> None:
+    if lock_key:
+        jobs_fail_stalled(queryset=Job.objects.filter(lock_key=lock_key))
+
+
 def job_requeue(*, job: Job, user, phase: str = "Queued again", **changes: Any) -> Job:
     """Queue a failed job again in place (it resumes from its checkpoint). Only one of several
     simultaneous calls wins: the others get 409."""
+    _release_stalled_lock(job.lock_key)
     try:
         with transaction.atomic():
             updated = Job.objects.filter(pk=job.pk, state=Job.State.FAILED).update(

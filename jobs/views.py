@@ -5,8 +5,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openaec.views import application_errors
-
 from . import registry, selectors, services
 from .models import Job
 from .runner import queue_position
@@ -35,14 +33,12 @@ def job_page(request: HttpRequest, job: Job) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def job_detail_view(request: HttpRequest, job_id: str) -> HttpResponse:
     return job_page(request, selectors.job_get_for_user(job_id=job_id, user=request.user))
 
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def project_jobs_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Every job of one project, newest first: what ran, what waits, what failed."""
     jobs = list(selectors.job_list_for_project(slug=slug, user=request.user))
@@ -62,7 +58,6 @@ def project_jobs_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def job_retry_view(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_get_for_user(job_id=job_id, user=request.user)
     queued = services.job_retry(job=job, user=request.user)

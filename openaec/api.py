@@ -1,12 +1,17 @@
 """What every API view shares."""
 
+import re
 from collections.abc import Collection
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from openaec.exceptions import ApplicationError
+
+# whole_number() reads at most 9 digits.
+MAX_WHOLE_NUMBER = 999_999_999
 
 
 class ClosedSerializer(serializers.Serializer):
@@ -57,3 +62,25 @@ def _refuse_non_strings(serializer: serializers.Serializer, data: dict) -> None:
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any /api/ path no route matches: JSON like every other API answer, not an HTML page."""
     return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def integer_parameter(
+    name: str,
+    *,
+    minimum: int = 1,
+    maximum: int = MAX_WHOLE_NUMBER,
+    location: str = OpenApiParameter.QUERY,
+    **options,
+) -> OpenApiParameter:
+    """A whole-number parameter documented with the bounds the server checks, so that a client
+    (or schemathesis) that follows the schema is never refused: page=0 is invalid in both."""
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    return OpenApiParameter(name, schema, location, **options)
+
+
+def choices_parameter(name: str, choices: Collection[str], **options) -> OpenApiParameter:
+    """A comma-separated list of `choices` (blanks between commas allowed), as the parsers
+    accept it; anything else is a 400 there and schema-invalid here."""
+    one = "|".join(re.escape(choice) for choice in choices)
+    pattern = rf"^\s*(?:{one})?\s*(?:,\s*(?:{one})?\s*)*$"
+    return OpenApiParameter(name, {"type": "string", "pattern": pattern}, **options)

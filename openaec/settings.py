@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "openaec.accounts.schema.strip_trailing_slashes",
+        "openaec.accounts.schema.document_parameters",
     ],
 }
 

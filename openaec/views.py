@@ -1,6 +1,7 @@
-"""What every HTML door shares: turning an ApplicationError into a page; the favicon."""
+"""What every HTML door shares: turning an ApplicationError into a page; the favicon.
 
-from functools import wraps
+Views raise ApplicationError freely: openaec.middleware.ApplicationErrorMiddleware renders it.
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,19 +21,6 @@ def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     for name, value in exc.headers().items():
         response[name] = value
     return response
-
-
-def application_errors(view):
-    """Render any ApplicationError the view raises with error_page()."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ApplicationError as exc:
-            return error_page(request, exc)
-
-    return wrapper
 
 
 def favicon_view(request: HttpRequest) -> HttpResponse:

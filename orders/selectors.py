@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import QuerySet
 
 from bom.models import MappingRule
 from jobs.models import Job
-from openaec.exceptions import NotFoundError
+from jobs.selectors import job_get_from
 from projects.models import ModelVersion, Project, TakeoffElement
 
 from .constants import PURCHASE_ORDERS
@@ -25,14 +23,7 @@ def run_list(*, project: Project) -> QuerySet[Job]:
 
 def run_get(*, project: Project, run_id) -> Job:
     """One order run of the project (404 otherwise)."""
-    try:
-        pk = uuid.UUID(str(run_id))
-    except ValueError:
-        raise NotFoundError("Order run not found") from None
-    run = run_list(project=project).filter(pk=pk).first()
-    if run is None:
-        raise NotFoundError("Order run not found")
-    return run
+    return job_get_from(run_list(project=project), run_id, missing="Order run not found")
 
 
 def run_active(*, project: Project) -> Job | None:

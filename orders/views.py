@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openaec.views import application_errors
 from projects.selectors import model_version_list, project_get_for_user
 
 from . import selectors, services
@@ -58,7 +57,6 @@ def _context(project, request, **extra) -> dict:
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def orders_overview_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     return render(request, "orders/overview.html", _context(project, request))
@@ -66,7 +64,6 @@ def orders_overview_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def orders_preview_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     number, options = _form(request)
@@ -82,7 +79,6 @@ def orders_preview_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def orders_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, _ = project_get_for_user(slug=slug, user=request.user)
     number, options = _form(request)

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openaec.exceptions import ApplicationError
-from openaec.views import application_errors, error_page
+from openaec.views import error_page
 
 from . import selectors, services
 from .charts import format_quantity, horizontal_bar_chart
@@ -43,7 +43,6 @@ def _can(role: str | None, needed: str) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@application_errors
 def project_list_view(request: HttpRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None)
     status = 200
@@ -64,7 +63,6 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def project_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, role = selectors.project_get_for_user(slug=slug, user=request.user)
     versions = list(selectors.model_version_list(project=project))
@@ -93,7 +91,6 @@ def _detail_context(project, role, versions, member_form, status_form=None) -> d
 
 @login_required
 @require_POST
-@application_errors
 def project_status_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Change the status as the API's PUT does (project admins; a linked project's status is
     an ERPNext write): through project_update, which records it and pushes it to ERPNext."""
@@ -118,7 +115,6 @@ def project_status_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@application_errors
 def project_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     project, role = selectors.project_get_for_user(
         slug=slug, user=request.user, min_role=ProjectRole.ADMIN
@@ -163,7 +159,6 @@ def model_upload_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @csrf_protect
-@application_errors
 def _model_upload(request: HttpRequest, slug: str, receipt: UploadReceipt) -> HttpResponse:
     project, _ = selectors.project_get_for_user(
         slug=slug, user=request.user, min_role=ProjectRole.EDITOR
@@ -222,7 +217,6 @@ def _non_empty(params: QueryDict) -> QueryDict:
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def takeoff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     params = _non_empty(request.GET)
     query = parse_takeoff_query(params)
@@ -329,7 +323,6 @@ def _key_cells(line: dict, group_by: tuple[str, ...]) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET"])
-@application_errors
 def takeoff_diff_view(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     params = _non_empty(request.GET)
     query = parse_takeoff_query(params, allow=frozenset({"unchanged"}))

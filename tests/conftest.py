@@ -5,7 +5,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tests.factories import make_user
+from projects import services as project_services
+from projects.models import ProjectRole
+from tests.factories import connect_erpnext, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +42,43 @@ def editor(db):
 @pytest.fixture
 def viewer(db):
     return make_user("vera", role="viewer")
+
+
+@pytest.fixture
+def project(editor):
+    """A project made by `editor`, who is therefore its admin member (global role editor)."""
+    return project_services.project_create(user=editor, name="Harbour Office", code="P-001")
+
+
+@pytest.fixture
+def member(project):
+    """member(username, project_role, role="editor"): a user with a global role and a role on
+    `project`."""
+
+    def build(username: str, project_role: str, *, role: str = "editor"):
+        user = make_user(username, role=role)
+        project_services.project_member_set(project=project, user_id=user.pk, role=project_role)
+        return user
+
+    return build
+
+
+@pytest.fixture
+def project_viewer(member):
+    """A viewer everywhere: global role viewer, project role viewer."""
+    return member("pia", ProjectRole.VIEWER, role="viewer")
+
+
+@pytest.fixture
+def project_viewer_global_editor(member):
+    """A global editor who is only a viewer of `project`: proves the project role decides."""
+    return member("pia", ProjectRole.VIEWER, role="editor")
+
+
+@pytest.fixture
+def connect(allow_private):
+    """Store ERPNext settings for a user: connect(user, double) or connect(user, url=...)."""
+    return connect_erpnext
 
 
 @pytest.fixture

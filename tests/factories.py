@@ -1,6 +1,7 @@
 """Small factories for test data."""
 
 from openaec.accounts.models import User
+from openaec.accounts.services import integration_settings_update
 
 PASSWORD = "correct horse battery staple"
 
@@ -16,3 +17,17 @@ def make_user(username: str, *, role: str = "viewer", **fields) -> User:
 ERP_SECRET = "erp-api-secret-5f1c0ffee"
 NC_PASSWORD = "nextcloud-password-9a8b7c"
 KNOWN_SECRETS = (ERP_SECRET, NC_PASSWORD)
+
+
+def connect_erpnext(user, double=None, *, url=None, key="bridge-key", secret=ERP_SECRET) -> User:
+    """Store ERPNext settings for a user pointing at a double (or at `url`), through the service."""
+    integration_settings_update(
+        user=user,
+        changes={
+            "erpnext_url": url or double.url,
+            "erpnext_api_key": key,
+            "erpnext_api_secret": secret,
+        },
+    )
+    user.refresh_from_db()
+    return user

@@ -6,7 +6,15 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..constants import IMPLAUSIBLE_CHOICES, MAX_NAME_LENGTH, MAX_PATTERN_LENGTH, QUANTITY_KINDS
+from openaec.api import ClosedSerializer
+
+from ..constants import (
+    IMPLAUSIBLE_CHOICES,
+    MAX_NAME_LENGTH,
+    MAX_PATTERN_LENGTH,
+    MAX_WASTE_FACTOR,
+    QUANTITY_KINDS,
+)
 
 
 class _RuleNumberField(serializers.DecimalField):
@@ -28,7 +36,7 @@ class _RuleNumberField(serializers.DecimalField):
         return 10 ** (self.max_digits - self.decimal_places)
 
 
-class RuleInputSerializer(serializers.Serializer):
+class RuleInputSerializer(ClosedSerializer):
     """Rule fields; the services validate them once more (the one box every door shares)."""
 
     class Meta:
@@ -48,14 +56,25 @@ class RuleInputSerializer(serializers.Serializer):
     quantity = serializers.ChoiceField(choices=QUANTITY_KINDS, required=False)
     uom = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False)
     # Numbers in the schema (coerce_to_string=False): "" and other text are a documented 400.
+    # The bounds the services check (bom.validators), in the schema as minimum/maximum.
     waste_factor = _RuleNumberField(
-        max_digits=6, decimal_places=4, required=False, coerce_to_string=False
+        max_digits=6,
+        decimal_places=4,
+        min_value=0,
+        max_value=MAX_WASTE_FACTOR,
+        required=False,
+        coerce_to_string=False,
     )
     unit_factor = _RuleNumberField(
         max_digits=18, decimal_places=6, required=False, coerce_to_string=False
     )
     rate = _RuleNumberField(
-        max_digits=18, decimal_places=6, required=False, allow_null=True, coerce_to_string=False
+        max_digits=18,
+        decimal_places=6,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
     )
     priority = serializers.IntegerField(required=False)
     supplier = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
@@ -87,7 +106,7 @@ class RuleOutputSerializer(serializers.Serializer):
         return rule.project.slug if rule.project_id else None
 
 
-class SyncInputSerializer(serializers.Serializer):
+class SyncInputSerializer(ClosedSerializer):
     class Meta:
         ref_name = "BomSyncInput"
 

@@ -1,11 +1,12 @@
 """JSON API of the BOM: mapping rules, suggestions, preview (dry run), sync runs."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openaec.accounts.api.serializers import DetailSerializer
+from openaec.api import integer_parameter, validated
 from openaec.exceptions import ApplicationError
 from projects.models import ProjectRole
 from projects.selectors import project_get_for_user
@@ -21,19 +22,6 @@ from .serializers import (
 )
 
 ERRORS = {400: DetailSerializer, 403: DetailSerializer, 404: DetailSerializer}
-
-
-def _input(serializer_class, data, *, only_sent: bool = True) -> dict:
-    """Validated input; unknown fields are a 400. With only_sent, absent fields stay absent
-    (a PUT changes only the fields it carries)."""
-    if not isinstance(data, dict):
-        raise ApplicationError("The body must be a JSON object.")
-    serializer = serializer_class(data=data)
-    unknown = sorted(set(data) - set(serializer.fields))
-    if unknown:
-        raise ApplicationError(f"Unknown field(s): {', '.join(unknown)}.")
-    serializer.is_valid(raise_exception=True)
-    return {k: v for k, v in serializer.validated_data.items() if k in data or not only_sent}
 
 
 def _project(request, slug: str, *, write: bool = False):
@@ -56,7 +44,7 @@ class BomRuleListApi(APIView):
     @extend_schema(request=RuleInputSerializer, responses={201: RuleOutputSerializer, **ERRORS})
     def post(self, request, slug: str):
         project = _project(request, slug, write=True)
-        data = _input(RuleInputSerializer, request.data)
+        data = validated(RuleInputSerializer, request.data, only_sent=True)
         rule = services.mapping_rule_create(user=request.user, project=project, data=data)
         return Response(RuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
 
@@ -73,7 +61,7 @@ class BomRuleDetailApi(APIView):
     def put(self, request, slug: str, rule_id: str):
         project = _project(request, slug, write=True)
         rule = selectors.rule_get(rule_id=rule_id, project=project)
-        data = _input(RuleInputSerializer, request.data)
+        data = validated(RuleInputSerializer, request.data, only_sent=True)
         rule = services.mapping_rule_update(user=request.user, rule=rule, data=data)
         return Response(RuleOutputSerializer(rule).data)
 
@@ -95,7 +83,7 @@ class SharedBomRuleListApi(APIView):
 
     @extend_schema(request=RuleInputSerializer, responses={201: RuleOutputSerializer, **ERRORS})
     def post(self, request):
-        data = _input(RuleInputSerializer, request.data)
+        data = validated(RuleInputSerializer, request.data, only_sent=True)
         rule = services.mapping_rule_create(user=request.user, project=None, data=data)
         return Response(RuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
 
@@ -110,7 +98,7 @@ class SharedBomRuleDetailApi(APIView):
     @extend_schema(request=RuleInputSerializer, responses={200: RuleOutputSerializer, **ERRORS})
     def put(self, request, rule_id: str):
         rule = selectors.rule_get(rule_id=rule_id, project=None)
-        data = _input(RuleInputSerializer, request.data)
+        data = validated(RuleInputSerializer, request.data, only_sent=True)
         rule = services.mapping_rule_update(user=request.user, rule=rule, data=data)
         return Response(RuleOutputSerializer(rule).data)
 
@@ -135,7 +123,7 @@ class BomSuggestionsApi(APIView):
         http_requests = serializers.IntegerField()
 
     @extend_schema(
-        parameters=[OpenApiParameter("model_version", int, required=True)],
+        parameters=[integer_parameter("model_version", required=True)],
         responses={200: OutputSerializer, 409: DetailSerializer, 502: DetailSerializer, **ERRORS},
     )
     def get(self, request, slug: str):
@@ -184,7 +172,7 @@ class BomPreviewApi(APIView):
     )
     def post(self, request, slug: str):
         project = _project(request, slug)
-        data = _input(SyncInputSerializer, request.data, only_sent=False)
+        data = validated(SyncInputSerializer, request.data)
         number = data.pop("model_version")
         body = services.bom_preview(
             project=project, user=request.user, model_version=number, options=data
@@ -199,7 +187,7 @@ class BomSyncApi(APIView):
     )
     def post(self, request, slug: str):
         project = _project(request, slug)
-        data = _input(SyncInputSerializer, request.data, only_sent=False)
+        data = validated(SyncInputSerializer, request.data)
         number = data.pop("model_version")
         run = services.bom_sync_start(
             project=project, user=request.user, model_version=number, options=data

@@ -290,7 +290,6 @@ def bom_sync_start(*, project: Project, user, model_version, options: dict) -> B
             # A run that ERPNext will refuse says so now, before it writes anything.
             bom_write_check(context=context, submit=target.submit)
     with transaction.atomic():
-        jobs_fail_stalled(queryset=BomSyncRun.objects.filter(project=project))
         try:
             job = job_enqueue(
                 kind=BOM_SYNC,
@@ -337,7 +336,6 @@ def bom_sync_resume(*, run: BomSyncRun, user) -> BomSyncRun:
         },
     ]
     with transaction.atomic():
-        jobs_fail_stalled(queryset=BomSyncRun.objects.filter(project=run.project))
         try:
             job_requeue(job=run, user=user, checkpoint={**run.checkpoint, "history": history})
         except JobLockedError:

@@ -17,7 +17,7 @@ from erp.constants import (
 )
 from openaec.accounts.api.serializers import DetailSerializer
 from openaec.accounts.permissions import IsEditorOrAdmin
-from openaec.api import validated
+from openaec.api import integer_parameter, validated
 from openaec.exceptions import AccessDeniedError, ApplicationError
 from openaec.parsers import whole_number
 
@@ -54,10 +54,11 @@ def _sync_body(outcome) -> dict:
     ).data
 
 
-PAGING = [
-    OpenApiParameter("page", int, description="1-based page number"),
-    OpenApiParameter("page_size", int, description="rows per page"),
-]
+def _paging(max_size: int) -> list:
+    return [
+        integer_parameter("page", description="1-based page number"),
+        integer_parameter("page_size", maximum=max_size, description="rows per page"),
+    ]
 
 
 class ErpnextProjectSearchApi(APIView):
@@ -92,7 +93,7 @@ class ErpnextProjectSearchApi(APIView):
         summary="Search the ERPNext Projects of your own ERPNext",
         parameters=[
             OpenApiParameter("q", str, description="part of the ID (PROJ-0001) or the title"),
-            *PAGING,
+            *_paging(SEARCH_MAX_PAGE_SIZE),
         ],
         responses={200: OutputSerializer, **ERRORS},
     )
@@ -204,7 +205,7 @@ class ProjectErpnextHistoryApi(APIView):
 
     @extend_schema(
         summary="The project's status history, newest first",
-        parameters=PAGING,
+        parameters=_paging(HISTORY_MAX_PAGE_SIZE),
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request, slug: str):

@@ -7,15 +7,16 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bom.api.views import ERRORS, _input, _project
+from bom.api.views import ERRORS, _project
 from integrations.ifc.cost_schedule import SCHEDULE_TYPES
 from jobs.api.serializers import JobOutputSerializer
 from openaec.accounts.api.serializers import DetailSerializer
+from openaec.api import ClosedSerializer, validated
 
 from .. import services
 
 
-class CostExportInputSerializer(serializers.Serializer):
+class CostExportInputSerializer(ClosedSerializer):
     schedule_type = serializers.ChoiceField(choices=SCHEDULE_TYPES, required=False)
     group_by = serializers.ChoiceField(choices=services.GROUP_BY, required=False)
     price_list = serializers.CharField(max_length=140, required=False)
@@ -37,7 +38,7 @@ class CostExportStartApi(APIView):
     )
     def post(self, request, slug: str, version: str):
         project = _project(request, slug)
-        options = _input(CostExportInputSerializer, request.data or {})
+        options = validated(CostExportInputSerializer, request.data or {}, only_sent=True)
         job = services.cost_export_start(
             project=project, user=request.user, model_version=version, options=options
         )

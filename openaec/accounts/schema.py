@@ -29,6 +29,24 @@ def strip_trailing_slashes(result, generator, request, public):
     return result
 
 
+def document_parameters(result, generator, request, public):
+    """Parameters as the server reads them. `{version}` in a path is a model version's number,
+    a whole number of 1 or more (projects.selectors.parse_version_number), not any string; no
+    text parameter holds a NUL (RejectNulBytesMiddleware answers 400 to one in the URL)."""
+    from openaec.api import MAX_WHOLE_NUMBER
+
+    version = {"type": "integer", "minimum": 1, "maximum": MAX_WHOLE_NUMBER}
+    for item in result["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter["schema"]
+                if parameter["in"] == "path" and parameter["name"] == "version":
+                    parameter["schema"] = dict(version)
+                elif schema.get("type") == "string" and not {"pattern", "enum"} & set(schema):
+                    schema["pattern"] = r"^[^\x00]*$"
+    return result
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the error answers every view can give.
 

@@ -4,11 +4,12 @@ from rest_framework import serializers
 
 from bom.constants import IMPLAUSIBLE_CHOICES, MAX_NAME_LENGTH
 from jobs.api.serializers import JobOutputSerializer
+from openaec.api import ClosedSerializer
 
 from ..constants import DELIVERIES, DOCTYPES
 
 
-class OrderInputSerializer(serializers.Serializer):
+class OrderInputSerializer(ClosedSerializer):
     """What to order; the services validate the options once more (the one box)."""
 
     class Meta:

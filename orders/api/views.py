@@ -5,15 +5,16 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bom.api.views import ERRORS, _input, _project
+from bom.api.views import ERRORS, _project
 from openaec.accounts.api.serializers import DetailSerializer
+from openaec.api import validated
 
 from .. import selectors, services
 from .serializers import OrderInputSerializer, OrderPreviewSerializer, OrderRunSerializer
 
 
 def _options(request) -> tuple[int, dict]:
-    data = _input(OrderInputSerializer, request.data)
+    data = validated(OrderInputSerializer, request.data, only_sent=True)
     number = data.pop("model_version", None)
     for name in ("schedule_date",):
         if data.get(name) is not None:

@@ -44,7 +44,6 @@ def order_run_start(*, project: Project, user, model_version, options: dict) -> 
     context = context_for(user=user, link=link)  # fails now, not in the worker
     context.client.close()
     with transaction.atomic():
-        jobs_fail_stalled(queryset=Job.objects.filter(project=project, kind=PURCHASE_ORDERS))
         try:
             return job_enqueue(
                 kind=PURCHASE_ORDERS,

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openaec.accounts.api.serializers import DetailSerializer
-from openaec.api import validated
+from openaec.api import ClosedSerializer, choices_parameter, integer_parameter, validated
 from openaec.exceptions import ApplicationError
 from projects import selectors, services
 from projects.exports import XLSX_CONTENT_TYPE, csv_header, csv_row, takeoff_xlsx
@@ -20,6 +20,7 @@ from projects.takeoff_query import (
     DIFF_STATUSES,
     EXACT_FILTERS,
     GROUP_FIELDS,
+    MAX_PAGE_SIZE,
     TakeoffQuery,
     paginate,
     parse_diff_statuses,
@@ -71,9 +72,14 @@ class ProjectListApi(APIView):
 
 
 class ProjectDetailApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedSerializer):
+        """Unknown fields are a 400 naming them; the read-only fields of the project as GET
+        answers it are accepted and ignored, so a client may PUT back what it read."""
+
         class Meta:
             ref_name = "ProjectUpdateInput"
+
+        ignored_fields = ("id", "slug", "owner_id", "created_at", "updated_at")
 
         # As in OpenAEC, null (or an absent key) leaves the field unchanged.
         name = serializers.CharField(max_length=255, required=False, allow_null=True)
@@ -317,19 +323,21 @@ class JsonErrorsMixin:
 
 
 _TAKEOFF_PARAMETERS = [
-    OpenApiParameter("group_by", str, description=f"comma-separated, of {', '.join(GROUP_FIELDS)}"),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int, description="1 to 1000, default 100"),
+    choices_parameter(
+        "group_by", GROUP_FIELDS, description=f"comma-separated, of {', '.join(GROUP_FIELDS)}"
+    ),
+    integer_parameter("page"),
+    integer_parameter("page_size", maximum=MAX_PAGE_SIZE, description="default 100"),
     *(
-        OpenApiParameter(
+        integer_parameter(
+            name, minimum=0, maximum=9999, description="exact layer index; repeat for several"
+        )
+        if name in EXACT_FILTERS
+        else OpenApiParameter(
             name,
             str,
-            description=(
-                "exact layer index; repeat for several"
-                if name in EXACT_FILTERS
-                else "case-insensitive 'contains' (wall finds IfcWallStandardCase); repeat for "
-                "several; the values that exist: .../takeoff/filters"
-            ),
+            description="case-insensitive 'contains' (wall finds IfcWallStandardCase); repeat "
+            "for several; the values that exist: .../takeoff/filters",
         )
         for name in GROUP_FIELDS
     ),
@@ -451,10 +459,10 @@ def _page_url(request, query: TakeoffQuery, page: int | None) -> str | None:
 class TakeoffDiffApi(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("against", int, required=True, description="the older version"),
-            OpenApiParameter(
+            integer_parameter("against", required=True, description="the older version"),
+            choices_parameter(
                 "status",
-                str,
+                DIFF_STATUSES,
                 description=(
                     "added, removed, changed, unchanged (comma-separated); "
                     "default: every status but unchanged"

@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bom.models import BomSyncRun, MappingRule
-from openaec.accounts.services import integration_settings_update
-from projects import services as project_services
-from projects.models import ModelVersion, ProjectRole, TakeoffElement
+from projects.models import ModelVersion, TakeoffElement
 from tests.bom.double import ErpnextStockDouble
-from tests.factories import ERP_SECRET, make_user
+from tests.factories import ERP_SECRET
 
 
 @pytest.fixture
@@ -18,46 +16,6 @@ def erp(allow_private):
     """An ERPNext (v15) on loopback with ERPNext's Item/UOM/BOM rules; its secret is known."""
     with ErpnextStockDouble(version=15, api_key="bridge-key", api_secret=ERP_SECRET) as double:
         yield double
-
-
-@pytest.fixture
-def connect(allow_private):
-    """Store ERPNext settings for a user pointing at a double."""
-
-    def build(user, double):
-        integration_settings_update(
-            user=user,
-            changes={
-                "erpnext_url": double.url,
-                "erpnext_api_key": "bridge-key",
-                "erpnext_api_secret": ERP_SECRET,
-            },
-        )
-        user.refresh_from_db()
-        return user
-
-    return build
-
-
-@pytest.fixture
-def project(editor):
-    """A project made by `editor` (its admin member; global role editor)."""
-    return project_services.project_create(user=editor, name="Harbour Office", code="P-001")
-
-
-@pytest.fixture
-def member(project):
-    def build(username: str, *, project_role: str, role: str = "editor"):
-        user = make_user(username, role=role)
-        project_services.project_member_set(project=project, user_id=user.pk, role=project_role)
-        return user
-
-    return build
-
-
-@pytest.fixture
-def project_viewer(member):
-    return member("pia", project_role=ProjectRole.VIEWER, role="editor")
 
 
 @pytest.fixture

@@ -32,10 +32,10 @@ def signed_in(user) -> Client:
     return client
 
 
-def test_viewers_see_rules_and_runs_without_forms(project_viewer, project, version):
+def test_viewers_see_rules_and_runs_without_forms(project_viewer_global_editor, project, version):
     add_rule(project, item_code="DOOR-90")
 
-    response = signed_in(project_viewer).get(f"/projects/{project.slug}/bom")
+    response = signed_in(project_viewer_global_editor).get(f"/projects/{project.slug}/bom")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -43,8 +43,8 @@ def test_viewers_see_rules_and_runs_without_forms(project_viewer, project, versi
     assert 'id="rule-form"' not in html and 'id="sync-form"' not in html
 
 
-def test_viewer_posting_a_rule_gets_403(project_viewer, project):
-    response = signed_in(project_viewer).post(f"/projects/{project.slug}/bom", FORM)
+def test_viewer_posting_a_rule_gets_403(project_viewer_global_editor, project):
+    response = signed_in(project_viewer_global_editor).post(f"/projects/{project.slug}/bom", FORM)
 
     assert response.status_code == 403
     assert MappingRule.objects.count() == 0

@@ -13,7 +13,6 @@ from tests.costs.conftest import (  # noqa: F401 - fixtures
     erp_project,
     linked,
     masters,
-    project,
     ready,
     rules,
     seeded,
@@ -42,7 +41,7 @@ def test_dashboard_draws_the_bars_in_proportion(
     page,  # noqa: F811
     live_server,
     buyer,  # noqa: F811
-    project,  # noqa: F811
+    project,
     seeded,  # noqa: F811
     width,
     height,

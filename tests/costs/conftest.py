@@ -9,8 +9,6 @@ from tests.orders.conftest import (  # noqa: F401 - fixtures
     erp_project,
     linked,
     masters,
-    project,
-    project_viewer,
     ready,
     restricted,
     rules,

@@ -6,9 +6,6 @@ from __future__ import annotations
 import pytest
 
 from erp.services import links as erp_links
-from openaec.accounts.services import integration_settings_update
-from projects import services as project_services
-from projects.models import ProjectRole
 from tests.bom.conftest import add_rule, make_version
 from tests.erpnext_double.erpnext import (
     RESTRICTED_KEY,
@@ -16,7 +13,7 @@ from tests.erpnext_double.erpnext import (
     SITE_COMPANY,
     recorded_site,
 )
-from tests.factories import ERP_SECRET, make_user
+from tests.factories import ERP_SECRET, connect_erpnext
 
 # (ifc_class, type_name, material, count, length, area, volume, weight)
 BEAMS = ("IfcBeam", "HEA 200", "Steel S235", 6, 36.0, None, 0.19, 10266.0)
@@ -32,18 +29,7 @@ def site(allow_private):
         yield double
 
 
-@pytest.fixture
-def project(editor):
-    return project_services.project_create(user=editor, name="Harbour Office", code="P-001")
-
-
-def connect(user, site, *, key="bridge-key", secret=ERP_SECRET):
-    integration_settings_update(
-        user=user,
-        changes={"erpnext_url": site.url, "erpnext_api_key": key, "erpnext_api_secret": secret},
-    )
-    user.refresh_from_db()
-    return user
+connect = connect_erpnext
 
 
 @pytest.fixture
@@ -183,13 +169,6 @@ def create(api_client_for, django_capture_on_commit_callbacks):
         return response, job
 
     return call
-
-
-@pytest.fixture
-def project_viewer(project):
-    user = make_user("pia", role="editor")
-    project_services.project_member_set(project=project, user_id=user.pk, role=ProjectRole.VIEWER)
-    return user
 
 
 def pos(site, project_name=None):

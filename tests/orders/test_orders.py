@@ -298,15 +298,15 @@ def test_the_restricted_purchase_user_previews_and_orders(
 
 
 def test_a_viewer_gets_403_and_nothing_is_read(
-    site, project, project_viewer, ready, preview, create
+    site, project, project_viewer_global_editor, ready, preview, create
 ):
     from tests.orders.conftest import connect
 
-    connect(project_viewer, site)
+    connect(project_viewer_global_editor, site)
     before = len(site.requests)
 
-    response = preview(project_viewer, project, ready)
-    created, _ = create(project_viewer, project, ready)
+    response = preview(project_viewer_global_editor, project, ready)
+    created, _ = create(project_viewer_global_editor, project, ready)
 
     assert (response.status_code, created.status_code) == (403, 403)
     assert len(site.requests) == before

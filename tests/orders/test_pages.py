@@ -51,10 +51,10 @@ def test_preview_asks_for_a_supplier_then_create_places_the_orders(
 
 
 def test_a_project_viewer_sees_the_history_but_may_not_preview(
-    site, project, project_viewer, ready
+    site, project, project_viewer_global_editor, ready
 ):
-    connect(project_viewer, site)
-    client = signed_in(project_viewer)
+    connect(project_viewer_global_editor, site)
+    client = signed_in(project_viewer_global_editor)
 
     page = client.get(f"/projects/{project.slug}/purchase-orders")
     refused = client.post(

@@ -2,13 +2,13 @@
 
 import pytest
 
-from openaec.accounts.services import integration_settings_update
 from tests.erpnext_double.erpnext import (
     ADMIN_KEY,
     ADMIN_SECRET,
     RESTRICTED_KEY,
     RESTRICTED_SECRET,
 )
+from tests.factories import connect_erpnext
 
 CREDENTIALS = {
     "admin": (ADMIN_KEY, ADMIN_SECRET),
@@ -28,11 +28,6 @@ def connect(site):
 
     def build(user, who="admin"):
         key, secret = CREDENTIALS[who]
-        integration_settings_update(
-            user=user,
-            changes={"erpnext_url": site.url, "erpnext_api_key": key, "erpnext_api_secret": secret},
-        )
-        user.refresh_from_db()
-        return user
+        return connect_erpnext(user, site, key=key, secret=secret)
 
     return build

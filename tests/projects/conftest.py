@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from projects import services
 from projects.models import ProjectRole
 from tests.factories import PASSWORD, make_user
 
@@ -20,31 +19,8 @@ needs_shared_ifc = pytest.mark.skipif(
 
 
 @pytest.fixture
-def project(editor):
-    """A project created by `editor`, who is therefore its admin member."""
-    return services.project_create(user=editor, name="Harbour Office", code="P-001")
-
-
-@pytest.fixture
-def member(project):
-    """make a user with a role on `project` (and the global role viewer)."""
-
-    def build(username: str, role: str):
-        user = make_user(username, role="viewer")
-        services.project_member_set(project=project, user_id=user.pk, role=role)
-        return user
-
-    return build
-
-
-@pytest.fixture
-def project_viewer(member):
-    return member("pia", ProjectRole.VIEWER)
-
-
-@pytest.fixture
 def project_editor(member):
-    return member("pete", ProjectRole.EDITOR)
+    return member("pete", ProjectRole.EDITOR, role="viewer")
 
 
 @pytest.fixture

@@ -164,6 +164,37 @@ def test_put_changes_given_fields_and_keeps_slug(api_client_for, project, editor
     assert body["code"] == "P-001"
 
 
+def test_put_with_unknown_fields_is_400_naming_them_and_changes_nothing(
+    api_client_for, project, editor
+):
+    response = api_client_for(editor).put(
+        f"/api/projects/{project.slug}",
+        {"name": "Renamed", "colour": "red", "budget": 10},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Unknown fields: budget, colour"}
+    project.refresh_from_db()
+    assert project.name == "Harbour Office"
+
+
+def test_put_back_what_get_answered_ignores_the_read_only_fields(api_client_for, project, editor):
+    client = api_client_for(editor)
+    body = client.get(f"/api/projects/{project.slug}").json()
+
+    response = client.put(
+        f"/api/projects/{project.slug}",
+        {**body, "name": "Harbour Office II", "slug": "elsewhere", "id": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Harbour Office II"
+    assert response.json()["slug"] == body["slug"]
+    assert response.json()["id"] == body["id"]
+
+
 def test_put_with_blank_name_is_400(api_client_for, project, editor):
     response = api_client_for(editor).put(
         f"/api/projects/{project.slug}", {"name": ""}, format="json"
