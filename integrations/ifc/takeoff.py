@@ -39,6 +39,7 @@ from .units import UnitScale, read_unit_scale
 GeometryMode = Literal["auto", "never", "always"]
 Source = Literal["qto", "geometry", "none"]
 ProgressCallback = Callable[[float, str], None]
+_PREPARED = 0.15  # share of the bar at which meshing starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +100,14 @@ def take_off(
     threads: int = 2,
     progress: ProgressCallback | None = None,
     max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES,
+    processes: int = 1,
+    memory_mb: int | None = None,
 ) -> Takeoff:
-    """Take quantities off an .ifc or .ifczip file; raises a TakeoffError subclass on bad input."""
+    """Take quantities off an .ifc or .ifczip file; raises a TakeoffError subclass on bad input.
+
+    Geometry is meshed in up to `processes` forked processes (`threads` iterator threads
+    when in-process), as many as fit in `memory_mb` (or the free memory) for the whole takeoff.
+    """
     if geometry not in ("auto", "never", "always"):
         raise ValueError(f"geometry must be 'auto', 'never' or 'always', not {geometry!r}")
     report = _Progress(progress)
@@ -132,17 +139,25 @@ def take_off(
             )
         measured: dict[int, tuple[float | None, float | None]] = {}
         wanted = _needs_geometry(records, geometry)
+        if wanted:
+            # Parsing fully and planning take seconds on a large model: say so, and move.
+            prepare = report.span(read_end, _PREPARED, "preparing geometry")
+            prepare(0.0)
         if wanted and geometry == "auto":
             del model
             gc.collect()
             model = open_model(ifc_path, lazy=False)
         if wanted:
-            report(read_end, "measuring geometry")
+            prepare(0.5)
             measured = geometry_module.measure(
                 model,
                 wanted,
                 threads=threads,
-                on_progress=report.span(read_end, 0.99, "measuring geometry"),
+                processes=processes,
+                memory_mb=memory_mb,
+                length_scale=scales.length,
+                on_prepare=lambda part: prepare(0.5 + part / 2),
+                on_progress=report.span(_PREPARED, 0.99, "measuring geometry"),
                 warnings=warnings,
             )
         del model
