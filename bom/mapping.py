@@ -220,7 +220,9 @@ def bom_rows(
     whole = {u.casefold() for u in whole_number_uoms}
     rows, zero = [], []
     for line in lines:
-        qty, rounded = round_qty(line.qty, whole=line.uom.casefold() in whole)
+        # Pieces are bought whole: a row made only of count rules rounds up (10 doors + 5 %).
+        pieces = bool(line.sources) and all(s.quantity == "count" for s in line.sources)
+        qty, rounded = round_qty(line.qty, whole=pieces or line.uom.casefold() in whole)
         if qty <= 0:
             zero.append(line)
             continue

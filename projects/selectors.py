@@ -120,12 +120,16 @@ def _line_annotations(query: TakeoffQuery) -> dict:
     sums = {
         f"sum_{name}": Sum(name, filter=once if name in ("length", "area") else None)
         for name in QUANTITIES
+        if name != "count"
     }
     sources = {
         f"n_{source}": Count("id", filter=Q(source=source))
         for source in TakeoffElement.Source.values
     }
-    return {**sums, "element_count": Count("global_id", distinct=True), **sources}
+    # A count is whole pieces: the distinct elements of the line, never summed layer shares
+    # (rows stored before this rule carry a layer's thickness share in their count column).
+    pieces = {name: Count("global_id", distinct=True) for name in ("sum_count", "element_count")}
+    return {**sums, **pieces, **sources}
 
 
 def _key_value(value):
@@ -136,7 +140,7 @@ def _line_from_row(row: dict, group_by: tuple[str, ...]) -> dict:
     line = {field: _key_value(row[field]) for field in group_by}
     for name in QUANTITIES:
         value = row[f"sum_{name}"]
-        line[name] = (value or 0.0) if name == "count" else value
+        line[name] = (value or 0) if name == "count" else value
     line["element_count"] = row["element_count"]
     line["sources"] = sorted(s for s in TakeoffElement.Source.values if row[f"n_{s}"])
     return line
@@ -205,10 +209,11 @@ def takeoff_chart_by_material(
     """
     elements = takeoff_elements(version=version, query=query)
     for measure, unit in CHART_MEASURES:
+        total = Count("global_id", distinct=True) if measure == "count" else Sum(measure)
         rows = (
             elements.order_by()
             .values("material")
-            .annotate(total=Sum(measure))
+            .annotate(total=total)
             .filter(total__gt=0)
             .order_by("-total", "material")[:limit]
         )

@@ -15,10 +15,13 @@ _SPLIT_BY_LAYER = {"material", "layer"}
 
 @dataclass(frozen=True, slots=True)
 class TakeoffLine:
-    """Sums of count and quantities over the rows sharing one key; None where no row had a value."""
+    """Quantities summed over the rows sharing one key; None where no row had a value.
+
+    ``count`` is the number of distinct elements (whole pieces), the same as element_count.
+    """
 
     key: dict[str, str | None]
-    count: float
+    count: int
     length: float | None
     area: float | None
     volume: float | None
@@ -62,10 +65,9 @@ def _key_value(value: object) -> str | None:
 
 
 class _Sums:
-    __slots__ = ("area", "count", "ids", "length", "sources", "volume", "weight")
+    __slots__ = ("area", "ids", "length", "sources", "volume", "weight")
 
     def __init__(self) -> None:
-        self.count: list[float] = []
         self.length: list[float] = []
         self.area: list[float] = []
         self.volume: list[float] = []
@@ -74,7 +76,6 @@ class _Sums:
         self.sources: set[str] = set()
 
     def add(self, row: ElementQuantity, repeated: bool) -> None:
-        self.count.append(row.count)
         if row.length is not None and not repeated:
             self.length.append(row.length)
         if row.area is not None and not repeated:
@@ -89,7 +90,7 @@ class _Sums:
     def line(self, key: dict[str, str | None]) -> TakeoffLine:
         return TakeoffLine(
             key=key,
-            count=math.fsum(self.count),
+            count=len(self.ids),
             length=math.fsum(self.length) if self.length else None,
             area=math.fsum(self.area) if self.area else None,
             volume=math.fsum(self.volume) if self.volume else None,

@@ -34,6 +34,7 @@ class Prism:
     perimeter: float  # m
     depth: float  # m
     cap_normal: np.ndarray  # unit, along the extrusion
+    extent: tuple[float, float, float]  # size of its bounding box along local X, Y, Z, m
     # (length m, outward unit normal) of each side; a circle is given as its exact visible
     # side lengths per axis in ``side_by_axis`` instead.
     sides: tuple[tuple[float, np.ndarray], ...]
@@ -92,10 +93,16 @@ def body_prism(element: ifcopenshell.entity_instance, length_scale: float) -> Pr
     profile = _profile(item.SweptArea)
     if profile is None:
         return None
-    area, perimeter, sides, circle = profile
+    area, perimeter, sides, points, circle = profile
     depth = float(item.Depth) * length_scale
     cap_normal = rotation @ np.array((0.0, 0.0, 1.0))
     side_by_axis = None
+    along = np.abs(cap_normal) * depth
+    if circle is None:
+        corners = np.array([(x, y, 0.0) for x, y in points]) @ rotation.T * length_scale
+        extent = corners.max(axis=0) - corners.min(axis=0) + along
+    else:
+        extent = 2 * circle * length_scale * np.hypot(rotation[:, 0], rotation[:, 1]) + along
     if circle is not None:
         # The side of a cylinder seen from an axis: the arc whose normal makes a dot product
         # above _VISIBLE_DOT with it, i.e. r * 2 * acos(_VISIBLE_DOT / |axis in the plane|).
@@ -112,6 +119,7 @@ def body_prism(element: ifcopenshell.entity_instance, length_scale: float) -> Pr
         perimeter=perimeter * length_scale,
         depth=depth,
         cap_normal=cap_normal,
+        extent=(float(extent[0]), float(extent[1]), float(extent[2])),
         sides=tuple(
             (length * length_scale, rotation @ np.array((nx, ny, 0.0)))
             for length, (nx, ny) in sides
@@ -122,14 +130,15 @@ def body_prism(element: ifcopenshell.entity_instance, length_scale: float) -> Pr
 
 def _profile(
     profile: ifcopenshell.entity_instance,
-) -> tuple[float, float, list[tuple[float, tuple[float, float]]], float | None] | None:
-    """(area, perimeter, sides, circle radius or None) in file units, or None if unsupported."""
+) -> tuple[float, float, list, list[tuple[float, float]], float | None] | None:
+    """(area, perimeter, sides as (length, outward normal), corner points, circle radius or
+    None) in file units, or None if the profile is not one this module knows."""
     kind = profile.is_a()
     if kind == "IfcCircleProfileDef":
         radius = float(profile.Radius)
         if radius <= 0:
             return None
-        return math.pi * radius**2, 2 * math.pi * radius, [], radius
+        return math.pi * radius**2, 2 * math.pi * radius, [], [], radius
     if kind == "IfcRectangleProfileDef":
         x, y = float(profile.XDim) / 2, float(profile.YDim) / 2
         points = [(-x, -y), (x, -y), (x, y), (-x, y)]
@@ -161,4 +170,4 @@ def _profile(
         # Outward normal of a counter-clockwise edge is (dy, -dx); flip for clockwise.
         sign = 1.0 if signed > 0 else -1.0
         sides.append((length, (sign * dy / length, -sign * dx / length)))
-    return abs(signed), perimeter, sides, None
+    return abs(signed), perimeter, sides, points, None

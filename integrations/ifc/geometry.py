@@ -12,8 +12,10 @@ default settings do). Area depends on the element's shape:
 
 An element whose mesh is empty or fails is skipped with a warning; it never
 fails the takeoff (ifc5d 0.9.0 crashes on the Janesville file for that). A
-mesh whose volume exceeds its bounding box is not a closed solid: its area is
-kept and its volume dropped, with a warning.
+mesh that is open (measure.is_closed) or whose volume exceeds its bounding box
+is not a solid: its area is kept and its volume dropped, with a warning that
+lists the GlobalIds. The longest side of each mesh's local bounding box is
+kept too, as the length of last resort for linear elements.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ import ifcopenshell.util.unit
 import numpy as np
 
 from . import extrusion, mesh_pool
+from . import measure as measure_module
+
+Measured = tuple[float | None, float | None, float]
+"""(area m², volume m³ or None, longest local extent m) of one element's mesh."""
 
 PLATE_LIKE = (
     "IfcWall",
@@ -41,6 +47,7 @@ PLATE_LIKE = (
     "IfcWindow",
 )
 _MAX_LISTED = 5
+_MAX_OPEN_LISTED = 20  # open meshes are few and the user must find each one
 _MIN_ELEMENTS_PER_PROCESS = 8  # fewer, and forking costs more than it saves
 _MIN_CHILD_MB = 64
 
@@ -64,8 +71,9 @@ def measure(
     memory_mb: int | None = None,
     length_scale: float | None = None,
     on_prepare: Callable[[float], None] | None = None,
-) -> dict[int, tuple[float | None, float | None]]:
-    """Map step id -> (area m², volume m³) of the elements whose body could be measured.
+) -> dict[int, Measured]:
+    """Map step id -> (area m², volume m³ or None, longest local extent m) of the elements
+    whose body could be measured.
 
     Straight extrusions without openings are computed exactly (extrusion.py); the rest is
     meshed, in `processes` forked children when that many fit in memory (mesh_pool.py).
@@ -100,6 +108,9 @@ def measure(
         errors = pool.run(processes, on_result, on_wait=lambda: on_progress(done / total))
         outcome.failed.extend(errors)
     warnings.extend(outcome.notes)
+    # Sorted: batches come back in any order, the warning must not change between runs.
+    outcome.failed.sort()
+    outcome.unreliable.sort()
     _warn(model, step_ids, outcome.results, outcome.failed, outcome.unreliable, warnings)
     return outcome.results
 
@@ -108,28 +119,28 @@ def measure(
 class _Outcome:
     """What meshing a share of the elements gave (picklable: it crosses from the children)."""
 
-    results: dict[int, tuple[float | None, float | None]]
+    results: dict[int, Measured]
     failed: list[str] = field(default_factory=list)
-    unreliable: int = 0
+    unreliable: list[str] = field(default_factory=list)  # GlobalIds of open meshes
     notes: list[str] = field(default_factory=list)  # about the whole model, said once
 
     def add(self, other: _Outcome) -> None:
         self.results.update(other.results)
         self.failed.extend(other.failed)
-        self.unreliable += other.unreliable
+        self.unreliable.extend(other.unreliable)
         self.notes.extend(n for n in other.notes if n not in self.notes)
 
 
 def _exact(
     model: ifcopenshell.file, step_ids: Sequence[int], length_scale: float
-) -> dict[int, tuple[float | None, float | None]]:
+) -> dict[int, Measured]:
     """(area, volume) of the elements whose body is a prism with no opening cutting it."""
     voided = {
         rel.RelatingBuildingElement.id()
         for rel in model.by_type("IfcRelVoidsElement")
         if rel.RelatingBuildingElement is not None
     }
-    results: dict[int, tuple[float | None, float | None]] = {}
+    results: dict[int, Measured] = {}
     plate_like: dict[str, bool] = {}
     for step_id in step_ids:
         if step_id in voided:
@@ -143,7 +154,7 @@ def _exact(
             continue
         one_face = _plate_like(element, plate_like)
         area = prism.max_side_area() if one_face else prism.surface
-        results[step_id] = (area, prism.volume)
+        results[step_id] = (area, prism.volume, max(prism.extent))
     return results
 
 
@@ -177,7 +188,7 @@ def _mesh(
     products = [model.by_id(i) for i in step_ids]
     threads = max(1, min(threads, os.cpu_count() or 1))
     plate_like: dict[str, bool] = {}
-    per_mesh: dict[tuple[str, bool], tuple[float, float | None]] = {}
+    per_mesh: dict[tuple[str, bool], Measured] = {}
     try:
         iterator = ifcopenshell.geom.iterator(settings(), model, threads, include=products)
         started = iterator.initialize()
@@ -195,10 +206,11 @@ def _mesh(
             key = (shape.geometry.id, _plate_like(model.by_id(shape.id), plate_like))
             if key not in per_mesh:
                 per_mesh[key] = measure_mesh(shape.geometry, one_face=key[1])
-            area, volume = per_mesh[key]
+            area, volume, longest = per_mesh[key]
             if area > 0:
-                outcome.unreliable += volume is None
-                outcome.results[shape.id] = (area, volume)
+                if volume is None:
+                    outcome.unreliable.append(shape.guid)
+                outcome.results[shape.id] = (area, volume, longest)
         except Exception as exc:  # one bad mesh must not fail the takeoff
             outcome.failed.append(f"{shape.guid} ({exc})")
         if not iterator.next():
@@ -215,27 +227,29 @@ def settings() -> ifcopenshell.geom.settings:
     return result
 
 
-def measure_mesh(geometry, *, one_face: bool) -> tuple[float, float | None]:
-    """(area, volume) of one mesh; volume None when it exceeds the bounding box (not a solid)."""
+def measure_mesh(geometry, *, one_face: bool) -> Measured:
+    """(area, volume, longest extent) of one mesh; volume None when the mesh is open or
+    exceeds its bounding box (not a solid)."""
     vertices = shape_util.get_vertices(geometry)
     faces = shape_util.get_faces(geometry)
     if len(faces) == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     # Degenerate triangles give 0/0 normals in get_side_area; they are simply not counted.
     with np.errstate(invalid="ignore", divide="ignore"):
         area = shape_util.get_max_side_area(geometry) if one_face else shape_util.get_area(geometry)
     volume: float | None = mesh_volume(vertices, faces)
-    if volume > float(np.prod(vertices.max(axis=0) - vertices.min(axis=0))) * 1.01:
+    box = float(np.prod(vertices.max(axis=0) - vertices.min(axis=0)))
+    if volume > box * 1.01 or not measure_module.is_closed(vertices, faces):
         volume = None
-    return float(area), volume
+    return float(area), volume, measure_module.longest_extent(vertices)
 
 
 def _warn(
     model: ifcopenshell.file,
     step_ids: Sequence[int],
-    results: dict[int, tuple[float | None, float | None]],
+    results: dict[int, Measured],
     failed: list[str],
-    unreliable: int,
+    unreliable: list[str],
     warnings: list[str],
 ) -> None:
     missing = [i for i in step_ids if i not in results]
@@ -254,7 +268,10 @@ def _warn(
             "they are counted without volume or area."
         )
     if unreliable:
+        listed = "; ".join(unreliable[:_MAX_OPEN_LISTED]) + (
+            "; ..." if len(unreliable) > _MAX_OPEN_LISTED else ""
+        )
         warnings.append(
-            f"{unreliable} element(s) have an open or inconsistent mesh, so no volume was taken "
-            "from their geometry (area only)."
+            f"{len(unreliable)} element(s) have an open or inconsistent mesh, so no volume was "
+            f"taken from their geometry (area only): {listed}"
         )

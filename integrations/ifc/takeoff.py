@@ -11,14 +11,26 @@ Rules, in short (details in quantities.py, materials.py, geometry.py):
   standard volume or area gets the missing ones from its geometry;
   "never" leaves them None; "always" measures volume and area from geometry
   for every element that has a body (falling back to Qto if it has none).
-* ``source`` is "geometry" if any quantity of the row was measured, else
-  "qto" if any came from a quantity set, else "none".
+* Linear and wall-like elements without a standard Length get one from
+  their geometry (measure.py: axis, extrusion, else the mesh's longest side),
+  unless geometry="never".
+* A row without a weight gets its volume times the material's MassDensity where the
+  model gives one (Pset_MaterialCommon / IfcGeneralMaterialProperties).
+* A standard volume larger than the element's body can hold (measure.
+  volume_bound) is implausible: the row keeps the exported value, is flagged
+  (``implausible``), carries the mesh's volume in ``measured_volume`` (unless
+  geometry="never") and the takeoff warns with the GlobalIds. Which of the
+  two a BOM uses is the user's choice, made outside the takeoff.
+* ``source`` is "derived" if the weight was computed from a density, else
+  "geometry" if any quantity of the row was measured, else "qto" if any came
+  from a quantity set, else "none".
 * Layer sets are split: one row per layer with ``layer`` = its index and
-  ``count``, ``volume`` and ``weight`` multiplied by the layer's thickness
-  share (so the layers of one element sum back to count 1 and its volume);
-  ``length`` and ``area`` are the element's, on every layer, because each
-  layer covers the whole face (aggregate() counts them once per element
-  unless lines are split by material or layer).
+  ``volume`` and ``weight`` multiplied by the layer's thickness share (so the
+  layers of one element sum back to its volume); ``length`` and ``area`` are
+  the element's, on every layer, because each layer covers the whole face
+  (aggregate() counts them once per element unless lines are split by
+  material or layer). ``count`` is 1 on every row: a count is a number of
+  pieces, so a line counts the distinct elements in it, never layer shares.
 """
 
 from __future__ import annotations
@@ -29,7 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import ifcopenshell
+
 from . import geometry as geometry_module
+from . import measure
 from .errors import EmptyModelError, TruncatedIfcError
 from .model_file import DEFAULT_MAX_EXPANDED_BYTES, checked_ifc_path, open_model
 from .quantities import NO_QUANTITIES
@@ -37,7 +52,7 @@ from .reading import ElementRecord, read_elements
 from .units import UnitScale, read_unit_scale
 
 GeometryMode = Literal["auto", "never", "always"]
-Source = Literal["qto", "geometry", "none"]
+Source = Literal["qto", "geometry", "derived", "none"]
 ProgressCallback = Callable[[float, str], None]
 _PREPARED = 0.15  # share of the bar at which meshing starts
 
@@ -53,12 +68,14 @@ class ElementQuantity:
     storey: str | None
     material: str | None
     layer: int | None  # index in the layer set; None when the material was not split
-    count: float  # 1.0 for an element; the thickness share on a layer row
+    count: int  # 1: the row is (a layer of) one piece; lines count distinct elements
     length: float | None
     area: float | None
     volume: float | None
     weight: float | None
     source: Source
+    implausible: bool = False  # the exported volume exceeds what the body can hold
+    measured_volume: float | None = None  # the mesh's volume, offered beside an implausible one
 
 
 @dataclass(slots=True)
@@ -137,8 +154,11 @@ def take_off(
             raise EmptyModelError(
                 "The model contains no building elements (walls, slabs, beams, ...) to take off."
             )
-        measured: dict[int, tuple[float | None, float | None]] = {}
+        extras = _Extras.read(model, records, scales, geometry)
+        measured: dict[int, geometry_module.Measured] = {}
         wanted = _needs_geometry(records, geometry)
+        if geometry != "never":
+            wanted += sorted(extras.implausible - set(wanted))
         if wanted:
             # Parsing fully and planning take seconds on a large model: say so, and move.
             prepare = report.span(read_end, _PREPARED, "preparing geometry")
@@ -161,7 +181,8 @@ def take_off(
                 warnings=warnings,
             )
         del model
-    rows = _rows(records, measured, overwrite=geometry == "always")
+    rows = _rows(records, measured, extras, overwrite=geometry == "always")
+    extras.warn(records, measured, warnings)
     report(1.0, "done")
     return Takeoff(
         schema=header.schema.split("_")[0], elements=rows, warnings=warnings, unit_scale=scales
@@ -176,9 +197,99 @@ def _needs_geometry(records: list[ElementRecord], mode: GeometryMode) -> list[in
     return [r.step_id for r in records if r.quantities[1] is None or r.quantities[2] is None]
 
 
+class _Extras:
+    """What the takeoff measures beside the quantity sets: lengths of linear elements from their
+    axis or extrusions, material densities, and the elements whose exported volume is
+    implausible."""
+
+    def __init__(self) -> None:
+        self.lengths: dict[int, float] = {}
+        self.linear: set[int] = set()
+        self.densities: dict[str, float] = {}
+        self.implausible: set[int] = set()
+        self.bounds: dict[int, float] = {}
+
+    @classmethod
+    def read(
+        cls,
+        model: ifcopenshell.file,
+        records: list[ElementRecord],
+        scales: UnitScale,
+        geometry: GeometryMode,
+    ) -> _Extras:
+        extras = cls()
+        extras.densities = measure.material_densities(model)
+        for record in records:
+            length, _, volume, _ = record.quantities
+            wants_length = geometry == "always" or (geometry == "auto" and length is None)
+            if not wants_length and volume is None:
+                continue
+            element = model.by_id(record.step_id)
+            try:
+                extras._measure(element, record, scales, wants_length=wants_length)
+            except (AttributeError, TypeError, ValueError, RuntimeError, ZeroDivisionError):
+                # A representation we cannot read is measured by the mesh or not at all.
+                continue
+        return extras
+
+    def _measure(
+        self,
+        element: ifcopenshell.entity_instance,
+        record: ElementRecord,
+        scales: UnitScale,
+        *,
+        wants_length: bool,
+    ) -> None:
+        if wants_length and measure.is_linear(element):
+            self.linear.add(record.step_id)
+            found = measure.element_length(element, scales.length)
+            if found:
+                self.lengths[record.step_id] = found
+        volume = record.quantities[2]
+        if volume is not None:
+            bound = measure.volume_bound(element, scales.volume)
+            if bound is not None and volume > bound * 1.01:
+                self.implausible.add(record.step_id)
+                self.bounds[record.step_id] = bound
+
+    def length(self, record: ElementRecord, mesh: geometry_module.Measured | None) -> float | None:
+        """The measured length of a linear element: axis or extrusion, else the mesh's longest
+        side; None for other elements."""
+        if record.step_id not in self.linear:
+            return None
+        found = self.lengths.get(record.step_id)
+        if found is None and mesh is not None and mesh[2] > 0:
+            found = mesh[2]
+        return found
+
+    def warn(
+        self,
+        records: list[ElementRecord],
+        measured: dict[int, geometry_module.Measured],
+        warnings: list[str],
+    ) -> None:
+        if not self.implausible:
+            return
+        listed = []
+        for record in records:
+            if record.step_id in self.implausible:
+                mesh = measured.get(record.step_id)
+                offered = f", {mesh[1]:.3f} m³ measured" if mesh is not None and mesh[1] else ""
+                listed.append(
+                    f"{record.global_id} ({record.quantities[2]:.3f} m³ exported, at most "
+                    f"{self.bounds[record.step_id]:.3f} m³ fits its body{offered})"
+                )
+        shown = "; ".join(listed[:20]) + ("; ..." if len(listed) > 20 else "")
+        warnings.append(
+            f"{len(listed)} element(s) have an exported volume larger than their body can hold; "
+            f"the takeoff keeps it, flagged, with the measured volume beside it: {shown}"
+        )
+
+
 def _rows(
     records: list[ElementRecord],
-    measured: dict[int, tuple[float | None, float | None]],
+    measured: dict[int, geometry_module.Measured],
+    extras: _Extras,
     *,
     overwrite: bool,
 ) -> list[ElementQuantity]:
@@ -186,42 +297,48 @@ def _rows(
     for record in records:
         length, area, volume, weight = record.quantities
         source: Source = "none" if record.quantities == NO_QUANTITIES else "qto"
-        if record.step_id in measured:
-            geo_area, geo_volume = measured[record.step_id]
+        mesh = measured.get(record.step_id)
+        implausible = record.step_id in extras.implausible
+        measured_volume = None
+        if mesh is not None:
+            geo_area, geo_volume, _ = mesh
             if geo_area is not None and (overwrite or area is None):
                 area, source = geo_area, "geometry"
             if geo_volume is not None and (overwrite or volume is None):
                 volume, source = geo_volume, "geometry"
+            if implausible:
+                measured_volume = geo_volume
+        geo_length = extras.length(record, mesh)
+        if geo_length is not None and (overwrite or length is None):
+            length, source = geo_length, "geometry"
         common = (record.global_id, record.ifc_class, record.predefined_type, record.type_name)
         if isinstance(record.material, tuple):
-            for index, (label, share) in enumerate(record.material):
-                rows.append(
-                    ElementQuantity(
-                        *common,
-                        storey=record.storey,
-                        material=label,
-                        layer=index,
-                        count=share,
-                        length=length,
-                        area=area,
-                        volume=volume * share if volume is not None else None,
-                        weight=weight * share if weight is not None else None,
-                        source=source,
-                    )
-                )
+            layers = [(index, label, share) for index, (label, share) in enumerate(record.material)]
         else:
+            layers = [(None, record.material, 1.0)]
+        for index, label, share in layers:
+            row_volume = volume * share if volume is not None else None
+            row_weight = weight * share if weight is not None else None
+            row_source = source
+            if row_weight is None and label in extras.densities:
+                row_weight = measure.density_weight(row_volume, extras.densities[label])
+                row_source = "derived" if row_weight is not None else source
             rows.append(
                 ElementQuantity(
                     *common,
                     storey=record.storey,
-                    material=record.material,
-                    layer=None,
-                    count=1.0,
+                    material=label,
+                    layer=index,
+                    count=1,
                     length=length,
                     area=area,
-                    volume=volume,
-                    weight=weight,
-                    source=source,
+                    volume=row_volume,
+                    weight=row_weight,
+                    source=row_source,
+                    implausible=implausible,
+                    measured_volume=(
+                        measured_volume * share if measured_volume is not None else None
+                    ),
                 )
             )
     return rows

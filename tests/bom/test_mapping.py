@@ -233,3 +233,19 @@ def test_wildcards_agree_with_fnmatch(pattern):
     for text in texts:
         expected = fnmatch.fnmatchcase(text.casefold(), literal)
         assert wildcard_match(pattern, text) is expected, (pattern, text)
+
+
+def test_a_count_rule_maps_to_whole_pieces_even_in_a_uom_erpnext_lets_be_fractional():
+    doors = line("IfcDoor", "Door 90", None, count=10)
+    beams = line("IfcBeam", "HEA", "Steel", count=3, length=7.5)
+    rules = [
+        rule("DOOR", 1, ifc_class="IfcDoor", waste_factor=0.05, uom="Unit"),
+        rule("HEA", 2, ifc_class="IfcBeam", quantity="length", uom="m", waste_factor=0.05),
+    ]
+
+    rows, _ = bom_rows(map_lines(rules, [doors, beams]).lines, whole_number_uoms=[])
+
+    assert [(r.item_code, r.qty, r.rounded_up) for r in rows] == [
+        ("DOOR", 11.0, True),  # 10.5 doors are bought as 11
+        ("HEA", 7.875, False),
+    ]

@@ -147,17 +147,20 @@ def _join(names) -> str | None:
 
 
 def qto_totals_by_class_and_material(path) -> dict[tuple, dict[str, float | None]]:
-    """Sum count and Qto quantities per (ifc_class, material label), layers split."""
+    """Per (ifc_class, material label), layers split: the distinct elements (count, whole
+    pieces) and the summed Qto quantities (volume and weight by layer share)."""
     model = ifcopenshell.open(str(path))
     scales = si_scales(model)
     totals: dict[tuple, dict[str, float | None]] = defaultdict(
-        lambda: {"count": 0.0, "length": None, "area": None, "volume": None, "weight": None}
+        lambda: {"count": 0, "length": None, "area": None, "volume": None, "weight": None}
     )
+    pieces: dict[tuple, set[str]] = defaultdict(set)
     for element in measurable_elements(model):
         values = qto_values(element, scales)
         for label, share in material_split(element):
             line = totals[(element.is_a(), label)]
-            line["count"] += share
+            pieces[(element.is_a(), label)].add(element.GlobalId)
+            line["count"] = len(pieces[(element.is_a(), label)])
             for kind, value in values.items():
                 if value is None:
                     continue
@@ -198,6 +201,20 @@ def geometry_totals_by_class(path) -> dict[str, dict[str, float]]:
             else:
                 area = shape_util.get_area(shape.geometry)
         line["area"] += area
-        if volume <= math.prod(vertices.max(axis=0) - vertices.min(axis=0)) * 1.01:
+        box = vertices.max(axis=0) - vertices.min(axis=0)
+        if volume <= math.prod(box) * 1.01 and not moves_with_origin(shape.geometry, box):
             line["volume"] += volume
     return dict(totals)
+
+
+def moves_with_origin(geometry, box) -> bool:
+    """An open surface's "volume" changes when the mesh is moved: move it by its own size."""
+    vertices = shape_util.get_vertices(geometry)
+    faces = shape_util.get_faces(geometry)
+
+    def signed(v):
+        a, b, c = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
+        return float(np.sum(a * np.cross(b, c))) / 6.0
+
+    here, there = signed(vertices), signed(vertices + box)
+    return abs(there - here) > 1e-3 * abs(here)

@@ -59,11 +59,13 @@ def test_exact_prisms_agree_with_their_meshes_on_every_element_of_the_shared_mod
             "volume": shape_util.get_volume(mesh),
             "surface": shape_util.get_area(mesh),
             "side area": shape_util.get_max_side_area(mesh),
+            "longest side": geometry.measure_mesh(mesh, one_face=False)[2],
         }
         actual = {
             "volume": prism.volume,
             "surface": prism.surface,
             "side area": prism.max_side_area(),
+            "longest side": max(prism.extent),
         }
         for kind, value in expected.items():
             assert math.isclose(actual[kind], value, rel_tol=AGREE), (

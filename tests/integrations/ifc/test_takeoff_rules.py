@@ -98,7 +98,7 @@ def test_layer_rows_sum_back_to_the_element(synthetic):
         whole = single[global_id]
         assert [r.layer for r in rows] == list(range(len(rows)))
         assert len(rows) > 1
-        assert math.fsum(r.count for r in rows) == pytest.approx(1.0)
+        assert [r.count for r in rows] == [1] * len(rows)
         assert math.fsum(r.volume for r in rows) == pytest.approx(whole.volume, rel=1e-12)
         assert math.fsum(r.weight for r in rows) == pytest.approx(whole.weight, rel=1e-12)
         assert all(r.area == whole.area and r.length == whole.length for r in rows)
@@ -118,10 +118,10 @@ def test_layers_are_labelled_and_shared_by_thickness_as_get_material_says(real_f
     for wall in walls:
         expected = independent.material_split(wall)
         got = rows[wall.GlobalId]
-        assert [(r.material, r.count) for r in got] == [
-            (label, pytest.approx(share)) for label, share in expected
-        ]
         net_volume = element_util.get_psets(wall, qtos_only=True)["BaseQuantities"]["NetVolume"]
+        assert [(r.material, r.volume / net_volume, r.count) for r in got] == [
+            (label, pytest.approx(share), 1) for label, share in expected
+        ]
         assert math.fsum(r.volume for r in got) == pytest.approx(net_volume, rel=1e-9)
 
 
