@@ -88,7 +88,7 @@ def measure(
     prepare(0.5)
     meshed_ids = [i for i in step_ids if i not in exact]
     outcome = _Outcome(dict(exact))
-    processes = _process_count(model, meshed_ids, processes, memory_mb)
+    processes = _process_count(meshed_ids, processes, memory_mb)
     if processes <= 1:
         prepare(1.0)
         outcome.add(_mesh(model, meshed_ids, threads, on_progress))
@@ -134,7 +134,7 @@ class _Outcome:
 def _exact(
     model: ifcopenshell.file, step_ids: Sequence[int], length_scale: float
 ) -> dict[int, Measured]:
-    """(area, volume) of the elements whose body is a prism with no opening cutting it."""
+    """Measures of the elements whose body is a prism with no opening cutting it."""
     voided = {
         rel.RelatingBuildingElement.id()
         for rel in model.by_type("IfcRelVoidsElement")
@@ -158,9 +158,7 @@ def _exact(
     return results
 
 
-def _process_count(
-    model: ifcopenshell.file, step_ids: Sequence[int], requested: int, memory_mb: int | None
-) -> int:
+def _process_count(step_ids: Sequence[int], requested: int, memory_mb: int | None) -> int:
     if requested <= 1 or len(step_ids) < _MIN_ELEMENTS_PER_PROCESS * 2:
         return 1
     requested = min(requested, len(step_ids) // _MIN_ELEMENTS_PER_PROCESS)
