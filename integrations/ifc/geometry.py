@@ -20,6 +20,7 @@ kept too, as the length of last resort for linear elements.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +162,8 @@ def _exact(
 def _process_count(step_ids: Sequence[int], requested: int, memory_mb: int | None) -> int:
     if requested <= 1 or len(step_ids) < _MIN_ELEMENTS_PER_PROCESS * 2:
         return 1
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic worker process may not have children
     requested = min(requested, len(step_ids) // _MIN_ELEMENTS_PER_PROCESS)
     per_process = max(_MIN_CHILD_MB, mesh_pool.child_mb_estimate())
     return mesh_pool.affordable_processes(requested, memory_mb, per_process)
