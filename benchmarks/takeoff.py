@@ -76,8 +76,10 @@ def worker(mode: str, path: str, threads: int) -> dict:
         raise SystemExit(f"unknown mode {mode}")
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     return {
         "seconds": seconds,
+        "cpu_s": sum(u.ru_utime + u.ru_stime for u in usage),
         "peak_mb": peak_mb,
         "pss_mb": sampler.stop(),
         "elements": elements,
@@ -206,6 +208,7 @@ def measure(mode: str, path: Path, runs: int, threads: int = 1) -> dict:
         "seconds": statistics.median(r["seconds"] for r in results),
         "peak_mb": statistics.median(r["peak_mb"] for r in results),
         "pss_mb": statistics.median(r["pss_mb"] for r in results),
+        "cpu_s": statistics.median(r["cpu_s"] for r in results),
         "elements": results[0]["elements"],
         "totals": results[0]["totals"],
     }
@@ -234,7 +237,7 @@ def geometry_table(paths: list[Path], runs: int, processes: int) -> list[str]:
     rows = [
         f"{'model (geometry=always)':<36} {'shapes':>6} {'bare it. s':>10} {'mesh 1p':>8}"
         f" {'exact 1p':>8} {'exact {processes}p'.rjust(8)} {'speed-up':>8}"
-        f" {'open MB':>8} {'PSS MB':>7} {'max diff':>9}",
+        f" {'open MB':>8} {'PSS MB':>7} {'max diff':>9} {'CPU s bare/ours':>16}",
     ]
     notes = []
     for path in paths:
@@ -250,12 +253,40 @@ def geometry_table(paths: list[Path], runs: int, processes: int) -> list[str]:
             f" {mesh_only['seconds']:>8.2f} {exact_one['seconds']:>8.2f} {ours['seconds']:>8.2f}"
             f" {speed_up:>7.2f}x{' ' if speed_up >= SPEED_TARGET else '!'}"
             f" {opened['pss_mb']:>8.0f} {ours['pss_mb']:>7.0f} {worst:>8.3%}"
+            f" {bare['cpu_s']:>7.1f}/{ours['cpu_s']:<8.1f}"
         )
         notes += [f"  {path.name}: {line}" for line in changed]
     if notes:
         rows.append("lines whose area or volume moved more than 0.1 % from the mesh-only run:")
         rows += notes
     return rows
+
+
+def _busy_loop(seconds: float, done) -> None:
+    count, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        count += 1
+    done.put(count)
+
+
+def _parallel_capacity(processes: int, seconds: float = 3.0) -> float:
+    """How much more a pure-CPU loop gets done in `processes` processes than in one: what the
+    cores (shared with whatever else runs on the machine) can give right now."""
+    import multiprocessing
+
+    def run(n: int) -> int:
+        done = multiprocessing.Queue()
+        workers = [
+            multiprocessing.Process(target=_busy_loop, args=(seconds, done)) for _ in range(n)
+        ]
+        for worker in workers:
+            worker.start()
+        total = sum(done.get() for _ in workers)
+        for worker in workers:
+            worker.join()
+        return total
+
+    return run(processes) / run(1)
 
 
 def _compare_totals(ours: dict, reference: dict) -> tuple[float, list[str]]:
@@ -330,6 +361,10 @@ def main() -> None:
                 f"\nGeometry path, median of {runs} fresh process(es), {processes} processes;"
                 f" target: >= {SPEED_TARGET}x the bare iterator; load average before:"
                 f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            )
+            print(
+                f"the machine itself: {processes} busy loops at once ran"
+                f" {_parallel_capacity(processes):.2f}x the work of one in the same time"
             )
             print("\n".join(geometry_table(geometry_paths, runs, processes)))
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
