@@ -32,7 +32,8 @@ Result = TypeVar("Result")
 _SOLID_COST = 10
 _BOOLEAN_COST = 50
 _INSTANCE_COST = 2  # placing one more instance of a representation already meshed
-_BATCHES_PER_PROCESS = 8
+_GUIDED_SHARE = 3  # a batch is at most 1/(3 x processes) of the work still to plan
+_MAX_BATCHES_PER_PROCESS = 40
 _MAX_BATCH_ELEMENTS = 200
 _WAIT_SECONDS = 1.0
 _CHILD_SHARE_OF_PARENT = 1.0
@@ -101,7 +102,7 @@ class CostEstimator:
 
 
 def plan_batches(model: ifcopenshell.file, step_ids: Sequence[int], processes: int) -> list[Batch]:
-    """Batches of elements, costliest first, about _BATCHES_PER_PROCESS per process."""
+    """Batches of elements, costliest first, shrinking towards the end."""
     estimator = CostEstimator(model)
     groups: dict[object, list[int]] = {}
     group_cost: dict[object, float] = {}
@@ -114,16 +115,22 @@ def plan_batches(model: ifcopenshell.file, step_ids: Sequence[int], processes: i
             groups[key] = [step_id]
             group_cost[key] = cost
     total = sum(group_cost.values())
-    target = total / (processes * _BATCHES_PER_PROCESS)
+    # Guided sizes: a batch is a share of what is left, so the first are large (few iterators)
+    # and the last small, and the processes run out of work at about the same time.
+    smallest = total / (processes * _MAX_BATCHES_PER_PROCESS)
+    remaining = total
     batches: list[Batch] = []
     current: list[int] = []
     current_cost = 0.0
     for key in sorted(groups, key=group_cost.__getitem__, reverse=True):
+        target = max(smallest, remaining / (processes * _GUIDED_SHARE))
+        full = current_cost + group_cost[key] > target or len(current) >= _MAX_BATCH_ELEMENTS
+        if current and full:
+            batches.append(Batch(current, current_cost))
+            remaining -= current_cost
+            current, current_cost = [], 0.0
         current.extend(groups[key])
         current_cost += group_cost[key]
-        if current_cost >= target or len(current) >= _MAX_BATCH_ELEMENTS:
-            batches.append(Batch(current, current_cost))
-            current, current_cost = [], 0.0
     if current:
         batches.append(Batch(current, current_cost))
     return batches
