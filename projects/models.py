@@ -152,6 +152,7 @@ class TakeoffElement(models.Model):
     class Source(models.TextChoices):
         QTO = "qto", "Quantity set"
         GEOMETRY = "geometry", "Geometry"
+        DERIVED = "derived", "Derived (weight from material density)"
         NONE = "none", "None"
 
     model_version = models.ForeignKey(
@@ -166,12 +167,20 @@ class TakeoffElement(models.Model):
     layer = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Index of the material layer; empty when not layered."
     )
-    count = models.FloatField(default=0, help_text="1 per element; a layer's thickness share.")
+    count = models.FloatField(
+        default=0, help_text="1 per row; a line counts its distinct elements, never layer shares."
+    )
     length = models.FloatField(null=True, blank=True)
     area = models.FloatField(null=True, blank=True)
     volume = models.FloatField(null=True, blank=True)
     weight = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.NONE)
+    implausible = models.BooleanField(
+        default=False, help_text="The exported volume is larger than the element's body can hold."
+    )
+    measured_volume = models.FloatField(
+        null=True, blank=True, help_text="The mesh's volume, offered beside an implausible one."
+    )
 
     class Meta:
         db_table = "takeoff_elements"

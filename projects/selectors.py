@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 
 from jobs.models import Job
 from openaec.exceptions import AccessDeniedError, ApplicationError, ConflictError, NotFoundError
@@ -129,7 +129,18 @@ def _line_annotations(query: TakeoffQuery) -> dict:
     # A count is whole pieces: the distinct elements of the line, never summed layer shares
     # (rows stored before this rule carry a layer's thickness share in their count column).
     pieces = {name: Count("global_id", distinct=True) for name in ("sum_count", "element_count")}
-    return {**sums, **pieces, **sources}
+    # Both readings of an implausible exported volume: as exported (volume) and with the
+    # measured one in its place (measured_volume), so the user sees and chooses.
+    flags = {
+        "implausible_count": Count("global_id", distinct=True, filter=Q(implausible=True)),
+        "sum_measured_volume": Sum(
+            Case(
+                When(implausible=True, measured_volume__isnull=False, then=F("measured_volume")),
+                default=F("volume"),
+            )
+        ),
+    }
+    return {**sums, **pieces, **sources, **flags}
 
 
 def _key_value(value):
@@ -143,6 +154,8 @@ def _line_from_row(row: dict, group_by: tuple[str, ...]) -> dict:
         line[name] = (value or 0) if name == "count" else value
     line["element_count"] = row["element_count"]
     line["sources"] = sorted(s for s in TakeoffElement.Source.values if row[f"n_{s}"])
+    line["implausible_count"] = row["implausible_count"]
+    line["measured_volume"] = row["sum_measured_volume"] if row["implausible_count"] else None
     return line
 
 

@@ -42,7 +42,7 @@ WALL_CLASSES = ("IfcWall",)
 _LINEAR_FOOTINGS = ("STRIP_FOOTING",)
 _WELD = 1e-6  # m: vertices closer than this are one vertex
 _TRANSLATION_TOLERANCE = 1e-3  # relative volume change when moved by the mesh's own size
-_MAX_DEPTH = 8
+_MAX_DEPTH = 64  # Tekla nests ten or more cuts
 
 
 def is_linear(element: ifcopenshell.entity_instance) -> bool:
@@ -251,10 +251,12 @@ def _flatten(items: Iterable, depth: int = 0, scale: float = 1.0):
             yield None, scale
         elif item.is_a("IfcExtrudedAreaSolid"):
             yield item, scale
-        elif item.is_a("IfcBooleanClippingResult") or (
-            item.is_a("IfcBooleanResult") and item.Operator == "DIFFERENCE"
-        ):
-            yield from _flatten([item.FirstOperand], depth + 1, scale)
+        elif item.is_a("IfcBooleanResult"):
+            # A difference or intersection is within its first operand; a union within both.
+            operands = [item.FirstOperand]
+            if item.Operator == "UNION":
+                operands.append(item.SecondOperand)
+            yield from _flatten(operands, depth + 1, scale)
         elif item.is_a("IfcMappedItem"):
             target = item.MappingTarget
             factor = float(getattr(target, "Scale", None) or 1.0)

@@ -218,6 +218,8 @@ def _element_row(version: ModelVersion, element) -> TakeoffElement:
         volume=_finite(element.volume),
         weight=_finite(element.weight),
         source=element.source if element.source in TakeoffElement.Source.values else "none",
+        implausible=bool(getattr(element, "implausible", False)),
+        measured_volume=_finite(getattr(element, "measured_volume", None)),
     )
 
 

@@ -45,3 +45,52 @@ def test_rows_stored_with_layer_shares_still_give_whole_counts(project, editor, 
     }
     assert (measure, unit) == ("count", "pcs")
     assert dict(bars) == pytest.approx({label: by_material[label] for label, _ in bars})
+
+
+def test_an_implausible_exported_volume_is_stored_flagged_and_shown_beside_the_measured_one(
+    project, editor, ready_version, api_client_for, tmp_path
+):
+    import ifcopenshell
+    import ifcopenshell.util.element as element_util
+
+    from tests.integrations.ifc.conftest import SHARED_IFC
+
+    source = SHARED_IFC / "AC20-FZK-Haus.ifc"
+    if not source.is_file():
+        pytest.skip("the shared FZK-Haus model is missing")
+    model = ifcopenshell.open(str(source))
+    slab = next(
+        s
+        for s in model.by_type("IfcSlab")
+        if element_util.get_psets(s, qtos_only=True).get("BaseQuantities", {}).get("NetVolume")
+    )
+    quantity = next(
+        q
+        for rel in slab.IsDefinedBy
+        if rel.is_a("IfcRelDefinesByProperties")
+        and rel.RelatingPropertyDefinition.is_a("IfcElementQuantity")
+        for q in rel.RelatingPropertyDefinition.Quantities
+        if q.Name == "NetVolume"
+    )
+    exported = quantity.VolumeValue
+    quantity.VolumeValue = exported * 1000
+    model.write(str(tmp_path / "implausible.ifc"))
+
+    version = ready_version(tmp_path / "implausible.ifc")
+
+    flagged = TakeoffElement.objects.filter(model_version=version, implausible=True)
+    assert {row.global_id for row in flagged} == {slab.GlobalId}
+    assert all(row.measured_volume for row in flagged)
+    assert any(slab.GlobalId in w for w in version.warnings)
+    body = (
+        api_client_for(editor)
+        .get(_url(project), {"group_by": "global_id", "global_id": slab.GlobalId})
+        .json()
+    )
+    [line] = body["results"]
+    assert line["implausible_count"] == 1
+    assert line["volume"] == pytest.approx(exported * 1000)
+    assert line["measured_volume"] == pytest.approx(exported, rel=0.01)
+    others = api_client_for(editor).get(_url(project), {"group_by": "ifc_class"}).json()
+    walls = next(r for r in others["results"] if r["ifc_class"] == "IfcWallStandardCase")
+    assert walls["implausible_count"] == 0 and walls["measured_volume"] is None
