@@ -108,6 +108,7 @@ def measure(
         pool = mesh_pool.Pool(batches, lambda ids: _mesh(model, ids, 1, lambda part: None))
         errors = pool.run(processes, on_result, on_wait=lambda: on_progress(done / total))
         outcome.failed.extend(errors)
+    on_progress(1.0)  # also when every body was exact and nothing was meshed
     warnings.extend(outcome.notes)
     # Sorted: batches come back in any order, the warning must not change between runs.
     outcome.failed.sort()
