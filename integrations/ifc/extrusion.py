@@ -20,6 +20,8 @@ import ifcopenshell
 import ifcopenshell.util.placement as placement_util
 import numpy as np
 
+from . import measure
+
 # As util.shape.get_side_area: a face counts for an axis when its normal's dot product with
 # it exceeds this (faces square to the axis are left out, with a little numerical slack).
 _VISIBLE_DOT = 0.01
@@ -139,21 +141,18 @@ def _profile(
         if radius <= 0:
             return None
         return math.pi * radius**2, 2 * math.pi * radius, [], [], radius
-    if kind == "IfcRectangleProfileDef":
-        x, y = float(profile.XDim) / 2, float(profile.YDim) / 2
-        points = [(-x, -y), (x, -y), (x, y), (-x, y)]
-    elif kind == "IfcArbitraryClosedProfileDef" and profile.OuterCurve.is_a("IfcPolyline"):
-        points = [tuple(p.Coordinates[:2]) for p in profile.OuterCurve.Points]
-        if len(points) > 1 and points[0] == points[-1]:
-            points.pop()
-    else:
+    polygon = kind == "IfcRectangleProfileDef" or (
+        kind == "IfcArbitraryClosedProfileDef" and profile.OuterCurve.is_a("IfcPolyline")
+    )
+    # The profile corners as the length measure reads them (placement applied).
+    corners = measure._profile_points(profile) if polygon else None
+    if corners is None:
         return None
+    points = [(float(x), float(y)) for x, y in corners]
+    if len(points) > 1 and points[0] == points[-1]:
+        points.pop()
     if len(points) < 3:
         return None
-    position = getattr(profile, "Position", None)
-    if position is not None:
-        matrix = placement_util.get_axis2placement(position)
-        points = [tuple((matrix @ np.array((px, py, 0.0, 1.0)))[:2]) for px, py in points]
     xs = np.array([p[0] for p in points], dtype=float)
     ys = np.array([p[1] for p in points], dtype=float)
     signed = float(np.dot(xs, np.roll(ys, -1)) - np.dot(np.roll(xs, -1), ys)) / 2
