@@ -198,6 +198,13 @@ IFC_TAKEOFF_GEOMETRY = os.environ.get("IFC_TAKEOFF_GEOMETRY", "auto")
 if IFC_TAKEOFF_GEOMETRY not in {"auto", "never", "always"}:
     raise ImproperlyConfigured("IFC_TAKEOFF_GEOMETRY must be auto, never or always")
 IFC_TAKEOFF_THREADS = int(os.environ.get("IFC_TAKEOFF_THREADS", "2"))
+# Processes meshing one model's geometry (default: the cores this worker may use), and the
+# memory in MB the whole takeoff may take (default: what the machine or cgroup has free).
+_WORKER_CORES = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+IFC_TAKEOFF_PROCESSES = max(1, int(os.environ.get("IFC_TAKEOFF_PROCESSES") or _WORKER_CORES))
+IFC_TAKEOFF_MEMORY_MB = int(os.environ.get("IFC_TAKEOFF_MEMORY_MB") or 0) or None
 # A running job whose worker wrote no progress for this long is shown as stalled and may be rerun.
 JOB_STALL_SECONDS = int(os.environ.get("JOB_STALL_SECONDS", "900"))
 

@@ -20,14 +20,18 @@ kept too, as the length of last resort for linear elements.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import ifcopenshell
 import ifcopenshell.geom
 import ifcopenshell.util.shape as shape_util
+import ifcopenshell.util.unit
 import numpy as np
 
+from . import extrusion, mesh_pool
 from . import measure as measure_module
 
 Measured = tuple[float | None, float | None, float]
@@ -45,6 +49,8 @@ PLATE_LIKE = (
 )
 _MAX_LISTED = 5
 _MAX_OPEN_LISTED = 20  # open meshes are few and the user must find each one
+_MIN_ELEMENTS_PER_PROCESS = 8  # fewer, and forking costs more than it saves
+_MIN_CHILD_MB = 64
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
@@ -62,23 +68,135 @@ def measure(
     threads: int,
     on_progress: Callable[[float], None],
     warnings: list[str],
+    processes: int = 1,
+    memory_mb: int | None = None,
+    length_scale: float | None = None,
+    on_prepare: Callable[[float], None] | None = None,
 ) -> dict[int, Measured]:
-    """Map step id -> (area, volume, longest extent) of the elements whose body could be meshed."""
+    """Map step id -> (area m², volume m³ or None, longest local extent m) of the elements
+    whose body could be measured.
+
+    Straight extrusions without openings are computed exactly (extrusion.py); the rest is
+    meshed, in `processes` forked children when that many fit in memory (mesh_pool.py).
+    `length_scale` is the file's length unit in metres (read from the model when None).
+    """
     if not step_ids:
         return {}
+    prepare = on_prepare or (lambda part: None)
+    if length_scale is None:
+        length_scale = ifcopenshell.util.unit.calculate_unit_scale(model)
+    exact = _exact(model, step_ids, length_scale)
+    prepare(0.5)
+    meshed_ids = [i for i in step_ids if i not in exact]
+    outcome = _Outcome(dict(exact))
+    processes = _process_count(meshed_ids, processes, memory_mb)
+    if processes <= 1:
+        prepare(1.0)
+        outcome.add(_mesh(model, meshed_ids, threads, on_progress))
+    else:
+        batches = mesh_pool.plan_batches(model, meshed_ids, processes)
+        prepare(1.0)
+        total = sum(b.cost for b in batches) or 1.0
+        done = 0.0
+
+        def on_result(batch: mesh_pool.Batch, result: _Outcome) -> None:
+            nonlocal done
+            outcome.add(result)
+            done += batch.cost
+            on_progress(done / total)
+
+        pool = mesh_pool.Pool(batches, lambda ids: _mesh(model, ids, 1, lambda part: None))
+        errors = pool.run(processes, on_result, on_wait=lambda: on_progress(done / total))
+        outcome.failed.extend(errors)
+    on_progress(1.0)  # also when every body was exact and nothing was meshed
+    warnings.extend(outcome.notes)
+    # Sorted: batches come back in any order, the warning must not change between runs.
+    outcome.failed.sort()
+    outcome.unreliable.sort()
+    _warn(model, step_ids, outcome.results, outcome.failed, outcome.unreliable, warnings)
+    return outcome.results
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What meshing a share of the elements gave (picklable: it crosses from the children)."""
+
+    results: dict[int, Measured]
+    failed: list[str] = field(default_factory=list)
+    unreliable: list[str] = field(default_factory=list)  # GlobalIds of open meshes
+    notes: list[str] = field(default_factory=list)  # about the whole model, said once
+
+    def add(self, other: _Outcome) -> None:
+        self.results.update(other.results)
+        self.failed.extend(other.failed)
+        self.unreliable.extend(other.unreliable)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
+
+
+def _exact(
+    model: ifcopenshell.file, step_ids: Sequence[int], length_scale: float
+) -> dict[int, Measured]:
+    """Measures of the elements whose body is a prism with no opening cutting it."""
+    voided = {
+        rel.RelatingBuildingElement.id()
+        for rel in model.by_type("IfcRelVoidsElement")
+        if rel.RelatingBuildingElement is not None
+    }
+    results: dict[int, Measured] = {}
+    plate_like: dict[str, bool] = {}
+    for step_id in step_ids:
+        if step_id in voided:
+            continue
+        element = model.by_id(step_id)
+        try:
+            prism = extrusion.body_prism(element, length_scale)
+        except (AttributeError, TypeError, ValueError, IndexError, RuntimeError):
+            prism = None  # a record the arithmetic cannot read: the mesher will say why
+        if prism is None:
+            continue
+        one_face = _plate_like(element, plate_like)
+        area = prism.max_side_area() if one_face else prism.surface
+        results[step_id] = (area, prism.volume, max(prism.extent))
+    return results
+
+
+def _process_count(step_ids: Sequence[int], requested: int, memory_mb: int | None) -> int:
+    if requested <= 1 or len(step_ids) < _MIN_ELEMENTS_PER_PROCESS * 2:
+        return 1
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic worker process may not have children
+    requested = min(requested, len(step_ids) // _MIN_ELEMENTS_PER_PROCESS)
+    per_process = max(_MIN_CHILD_MB, mesh_pool.child_mb_estimate())
+    return mesh_pool.affordable_processes(requested, memory_mb, per_process)
+
+
+def _plate_like(element: ifcopenshell.entity_instance, cache: dict[str, bool]) -> bool:
+    ifc_class = element.is_a()
+    if ifc_class not in cache:
+        cache[ifc_class] = any(element.is_a(c) for c in PLATE_LIKE)
+    return cache[ifc_class]
+
+
+def _mesh(
+    model: ifcopenshell.file,
+    step_ids: Sequence[int],
+    threads: int,
+    on_progress: Callable[[float], None],
+) -> _Outcome:
+    """Mesh the elements with one IfcOpenShell iterator and measure each mesh."""
+    outcome = _Outcome({})
+    if not step_ids:
+        return outcome
     products = [model.by_id(i) for i in step_ids]
     threads = max(1, min(threads, os.cpu_count() or 1))
-    results: dict[int, Measured] = {}
-    failed: list[str] = []
-    unreliable: list[str] = []
     plate_like: dict[str, bool] = {}
     per_mesh: dict[tuple[str, bool], Measured] = {}
     try:
         iterator = ifcopenshell.geom.iterator(settings(), model, threads, include=products)
         started = iterator.initialize()
     except Exception as exc:  # the C++ iterator raises bare RuntimeErrors
-        warnings.append(f"Geometry could not be processed for this model ({exc}).")
-        return {}
+        outcome.notes.append(f"Geometry could not be processed for this model ({exc}).")
+        return outcome
     done = 0
     step = max(1, len(products) // 50)
     while started:
@@ -87,23 +205,19 @@ def measure(
         if done % step == 0:
             on_progress(min(1.0, done / len(products)))
         try:
-            ifc_class = model.by_id(shape.id).is_a()
-            if ifc_class not in plate_like:
-                plate_like[ifc_class] = any(model.by_id(shape.id).is_a(c) for c in PLATE_LIKE)
-            key = (shape.geometry.id, plate_like[ifc_class])
+            key = (shape.geometry.id, _plate_like(model.by_id(shape.id), plate_like))
             if key not in per_mesh:
                 per_mesh[key] = measure_mesh(shape.geometry, one_face=key[1])
             area, volume, longest = per_mesh[key]
             if area > 0:
                 if volume is None:
-                    unreliable.append(shape.guid)
-                results[shape.id] = (area, volume, longest)
+                    outcome.unreliable.append(shape.guid)
+                outcome.results[shape.id] = (area, volume, longest)
         except Exception as exc:  # one bad mesh must not fail the takeoff
-            failed.append(f"{shape.guid} ({exc})")
+            outcome.failed.append(f"{shape.guid} ({exc})")
         if not iterator.next():
             break
-    _warn(model, step_ids, results, failed, unreliable, warnings)
-    return results
+    return outcome
 
 
 def settings() -> ifcopenshell.geom.settings:

@@ -60,6 +60,7 @@ ProgressCallback = Callable[[float, str], None]
 # A notch, slot or bolt hole adds faces the profile does not have: an exported area is
 # implausible only well above the bound (unit slips are 10.76x, 1000x; parts repeat a whole).
 _AREA_MARGIN = 1.25
+_PREPARED = 0.15  # share of the bar at which meshing starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,14 @@ def take_off(
     threads: int = 2,
     progress: ProgressCallback | None = None,
     max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES,
+    processes: int = 1,
+    memory_mb: int | None = None,
 ) -> Takeoff:
-    """Take quantities off an .ifc or .ifczip file; raises a TakeoffError subclass on bad input."""
+    """Take quantities off an .ifc or .ifczip file; raises a TakeoffError subclass on bad input.
+
+    Geometry is meshed in up to `processes` forked processes (`threads` iterator threads
+    when in-process), as many as fit in `memory_mb` (or the free memory) for the whole takeoff.
+    """
     if geometry not in ("auto", "never", "always"):
         raise ValueError(f"geometry must be 'auto', 'never' or 'always', not {geometry!r}")
     report = _Progress(progress)
@@ -160,17 +167,25 @@ def take_off(
         wanted = _needs_geometry(records, geometry)
         if geometry != "never":
             wanted += sorted(extras.flagged - set(wanted))
+        if wanted:
+            # Parsing fully and planning take seconds on a large model: say so, and move.
+            prepare = report.span(read_end, _PREPARED, "preparing geometry")
+            prepare(0.0)
         if wanted and geometry == "auto":
             del model
             gc.collect()
             model = open_model(ifc_path, lazy=False)
         if wanted:
-            report(read_end, "measuring geometry")
+            prepare(0.5)
             measured = geometry_module.measure(
                 model,
                 wanted,
                 threads=threads,
-                on_progress=report.span(read_end, 0.99, "measuring geometry"),
+                processes=processes,
+                memory_mb=memory_mb,
+                length_scale=scales.length,
+                on_prepare=lambda part: prepare(0.5 + part / 2),
+                on_progress=report.span(_PREPARED, 0.99, "measuring geometry"),
                 warnings=warnings,
             )
         del model

@@ -120,6 +120,8 @@ def _takeoff_and_store(*, version: ModelVersion, progress: JobProgress) -> dict:
             path,
             geometry=settings.IFC_TAKEOFF_GEOMETRY,
             threads=settings.IFC_TAKEOFF_THREADS,
+            processes=settings.IFC_TAKEOFF_PROCESSES,
+            memory_mb=settings.IFC_TAKEOFF_MEMORY_MB,
             progress=takeoff_callback(progress),
             max_expanded_bytes=settings.IFC_MAX_EXPANDED_BYTES,
         )

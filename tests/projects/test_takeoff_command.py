@@ -66,6 +66,7 @@ def test_quiet_run_shows_no_progress_bar(synthetic_ifc):
         (["missing.ifc"], "No such file: missing.ifc"),
         (["FILE", "--group-by", "colour"], "Cannot group by colour"),
         (["FILE", "--threads", "0"], "--threads must be at least 1"),
+        (["FILE", "--processes", "0"], "--processes must be at least 1"),
     ],
 )
 def test_bad_arguments_are_command_errors(synthetic_ifc, args, message):

@@ -346,3 +346,38 @@ def test_fzk_haus_upload_gives_the_takeoffs_totals(project, editor, upload_file,
     # The shared README's baseline: walls 54.5 m³ net, slabs 77.0 m³.
     assert walls == pytest.approx(54.5, rel=0.01)
     assert slabs == pytest.approx(77.0, rel=0.01)
+
+
+@needs_shared_ifc
+@pytest.mark.slow
+def test_the_job_meshes_in_the_configured_processes_and_says_it_is_preparing(
+    project, editor, upload_file, monkeypatch, settings
+):
+    from integrations.ifc import aggregate, mesh_pool, take_off
+
+    duplex = FZK_HAUS.parent / "duplex.ifc"
+    settings.IFC_TAKEOFF_PROCESSES, settings.IFC_TAKEOFF_MEMORY_MB = 2, 100_000
+    forked, seen = [], []
+    run, write = mesh_pool.Pool.run, runner.job_progress_write
+
+    def spy(self, processes, on_result, on_wait):
+        forked.append(processes)
+        return run(self, processes, on_result, on_wait)
+
+    def record(*, job_id, percent, phase, **fields):
+        seen.append(phase)
+        write(job_id=job_id, percent=percent, phase=phase, **fields)
+
+    monkeypatch.setattr(mesh_pool.Pool, "run", spy)
+    monkeypatch.setattr(runner, "job_progress_write", record)
+
+    assert upload_file(project, editor, duplex).status_code == 201
+
+    assert forked == [2]
+    assert seen.index("Preparing geometry") < seen.index("Measuring geometry")
+    expected = aggregate(take_off(duplex, processes=1).elements, group_by=("ifc_class",))
+    stored = TakeoffElement.objects.filter(model_version__state="ready")
+    for line in expected:
+        rows = stored.filter(ifc_class=line.key["ifc_class"])
+        volume = sum(r.volume or 0 for r in rows)
+        assert volume == pytest.approx(line.volume or 0, rel=1e-9), line.key

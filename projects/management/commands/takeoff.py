@@ -5,6 +5,7 @@ import math
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -37,6 +38,12 @@ class Command(BaseCommand):
             "or always (default: %(default)s)",
         )
         parser.add_argument("--threads", type=int, default=2, help="geometry threads (default: 2)")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=settings.IFC_TAKEOFF_PROCESSES,
+            help="processes meshing the geometry (default: IFC_TAKEOFF_PROCESSES, %(default)s)",
+        )
 
     def handle(self, *args, file: str, group_by: str, csv_out: str | None, **options) -> None:
         geometry, threads, verbosity = options["geometry"], options["threads"], options["verbosity"]
@@ -51,6 +58,8 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {file}")
         if threads < 1:
             raise CommandError("--threads must be at least 1.")
+        if options["processes"] < 1:
+            raise CommandError("--processes must be at least 1.")
 
         bar = tqdm(
             total=100,
@@ -66,7 +75,14 @@ class Command(BaseCommand):
             bar.update(max(0.0, fraction * 100 - bar.n))
 
         try:
-            takeoff = take_off(path, geometry=geometry, threads=threads, progress=progress)
+            takeoff = take_off(
+                path,
+                geometry=geometry,
+                threads=threads,
+                processes=options["processes"],
+                memory_mb=settings.IFC_TAKEOFF_MEMORY_MB,
+                progress=progress,
+            )
         except TakeoffError as exc:
             raise CommandError(f"{path.name}: {exc.reason}") from None
         except Exception as exc:
