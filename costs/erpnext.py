@@ -1,5 +1,6 @@
 """The ERPNext reads of the cost dashboard, each counted: the Project's cost fields, the
-project's open Purchase Order rows (ordered minus billed), GL Entries by project, Budgets.
+project's open Purchase Order rows (ordered minus billed), GL Entries by project, Budgets,
+ERPNext's Budget Variance Report.
 
 Built on the purchase orders' gateway; a read the user's ERPNext roles do not allow answers
 None, so the dashboard shows the rest and says which role is missing. Requests do not grow
@@ -30,6 +31,8 @@ COMMITTED_FIELDS = (
     "items.expense_account",
     "items.project",
 )
+METHOD_RUN_REPORT = "frappe.desk.query_report.run"
+BUDGET_VARIANCE_REPORT = "Budget Variance Report"
 # Entries of a cancelled voucher stay in the list with is_cancelled 1 (B9.1).
 GL_FIELDS = ("name", "account", "debit", "credit", "posting_date", "voucher_type")
 
@@ -72,3 +75,29 @@ class CostGateway(OrderGateway):
             )
         except ErpnextPermissionError:
             return None
+
+    def budget_variance(
+        self, project: str, *, company: str, fiscal_year: str
+    ) -> list[dict[str, Any]] | None:
+        """ERPNext's Budget Variance Report for the project, one fiscal year, yearly (B8.1:
+        without ``period`` the report fails with a 500); rows ``budget_<year>``,
+        ``actual_<year>``, ``variance_<year>`` per account. None when the user may not run it
+        (Accounts roles, B8.7)."""
+        filters = {
+            "company": company,
+            "from_fiscal_year": fiscal_year,
+            "to_fiscal_year": fiscal_year,
+            "period": "Yearly",
+            "budget_against": "Project",
+            "budget_against_filter": [project],
+            "show_cumulative": 0,
+        }
+        with self._counted("read"):
+            try:
+                message = self.client.call_method(
+                    METHOD_RUN_REPORT, report_name=BUDGET_VARIANCE_REPORT, filters=filters
+                )
+            except ErpnextPermissionError:
+                return None
+        rows = (message or {}).get("result") if isinstance(message, dict) else None
+        return [row for row in rows or [] if isinstance(row, dict)]

@@ -6,7 +6,8 @@ gateway read and on the model estimate, calls nothing.
 * actual: GL Entries with the project, debit minus credit per account (when the user may read
   GL Entry), else the Project's own totals (purchase + consumed material + timesheets);
 * forecast at completion: actual + committed + what the model still needs and is not ordered;
-* earned value: percent complete x the budget (or ERPNext's estimated costing), CPI = EV / actual.
+* earned value: percent complete x the budget (or ERPNext's estimated costing), CPI = EV / actual;
+* ERPNext's own Budget Variance Report for the project and fiscal year, beside the budget.
 """
 
 from __future__ import annotations
@@ -54,6 +55,29 @@ def committed_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _scrub(name: str) -> str:
+    """frappe.scrub: how the report turns a fiscal year's name into its column keys."""
+    return name.replace(" ", "_").replace("-", "_").lower()
+
+
+def variance_rows(
+    rows: Sequence[Mapping[str, Any]], *, project: str, fiscal_year: str
+) -> list[dict[str, Any]]:
+    """The Budget Variance Report's yearly rows of ``project``, per account, rounded (the
+    report's floats carry noise: 99.99999999999999, B8.1)."""
+    key = _scrub(fiscal_year)
+    return [
+        {
+            "account": str(row.get("Account") or NO_ACCOUNT),
+            "budget": _money(float(row.get(f"budget_{key}") or 0)),
+            "actual": _money(float(row.get(f"actual_{key}") or 0)),
+            "variance": _money(float(row.get(f"variance_{key}") or 0)),
+        }
+        for row in rows
+        if row.get("budget_against") in (None, project)
+    ]
+
+
 def level(used: float, budget: float | None) -> str:
     """ "over" from 95 % of the budget, "warn" from 80 %, else "ok" ("" without a budget)."""
     if not budget:
@@ -73,9 +97,12 @@ def cost_overview(
     orders: Sequence[Mapping[str, Any]],
     gl: Sequence[Mapping[str, Any]] | None,
     estimate: Mapping[str, Any] | None,
+    variance: Sequence[Mapping[str, Any]] | None = None,
+    fiscal_year: str = "",
 ) -> dict[str, Any]:
-    """The dashboard's figures: per account, per Item, totals, forecast, earned value, and
-    what could not be read (with the ERPNext role it needs)."""
+    """The dashboard's figures: per account, per Item, totals, forecast, earned value, the
+    Budget Variance Report's rows (``variance``, already by variance_rows; None when it was
+    not run), and what could not be read (with the ERPNext role it needs)."""
     gaps: list[dict[str, str]] = []
     budget_by: dict[str, float] = {}
     if budgets is None:
@@ -94,6 +121,17 @@ def cost_overview(
                 budget_by[account] = budget_by.get(account, 0.0) + float(
                     row.get("budget_amount") or 0
                 )
+    if variance is None:
+        # Not asked without Budget (the same role); asked and refused: it needs Accounts roles.
+        role = ROLE_BUDGET if budgets is None else ROLE_ACCOUNTS
+        gaps.append(
+            {
+                "figure": "budget variance report",
+                "role": role,
+                "message": f"Your ERPNext user may not run ERPNext's Budget Variance Report: "
+                f"that needs the {role} role.",
+            }
+        )
     committed = committed_rows(orders)
     committed_by: dict[str, float] = {}
     committed_items: dict[str, float] = {}
@@ -192,6 +230,8 @@ def cost_overview(
             {"month": month, "amount": _money(value)} for month, value in sorted(by_month.items())
         ],
         "earned_value": earned,
+        "budget_variance": None if variance is None else list(variance),
+        "budget_variance_fiscal_year": fiscal_year,
         "gaps": gaps,
         "thresholds": {"warn": THRESHOLD_WARN, "critical": THRESHOLD_CRITICAL},
     }

@@ -23,7 +23,7 @@ from projects.models import ModelVersion, Project
 from .constants import CACHE_SECONDS, COST_REFRESH
 from .erpnext import CostGateway
 from .estimate import estimate_delta, model_estimate_read
-from .figures import cost_overview
+from .figures import cost_overview, variance_rows
 from .models import CostSnapshot
 
 NOT_LINKED = "Link this project to an ERPNext Project to see its costs."
@@ -35,6 +35,12 @@ def _ready_versions(project: Project) -> list[ModelVersion]:
     """The two newest versions whose takeoff is ready: the estimate and its change."""
     versions = project.model_versions.filter(state=ModelVersion.State.READY).order_by("-number")
     return list(versions[:2])
+
+
+def _fiscal_year(budgets: list[dict[str, Any]] | None) -> str:
+    """The fiscal year of the project's Budgets (the newest), else the current year's name."""
+    years = sorted({str(row["fiscal_year"]) for row in budgets or [] if row.get("fiscal_year")})
+    return years[-1] if years else str(timezone.localdate().year)
 
 
 def costs_refresh(
@@ -57,6 +63,14 @@ def costs_refresh(
         budgets = gateway.budgets(name)
         orders = gateway.open_order_rows(name)
         gl = gateway.gl_entries(name)
+        fiscal_year = _fiscal_year(budgets)
+        variance = None
+        if budgets is not None:  # the report needs the role Budget needs: not asked without
+            report = gateway.budget_variance(
+                name, company=project_costs["company"], fiscal_year=fiscal_year
+            )
+            if report is not None:
+                variance = variance_rows(report, project=name, fiscal_year=fiscal_year)
         estimate = previous = None
         if versions:
             estimate = model_estimate_read(
@@ -67,7 +81,13 @@ def costs_refresh(
                 project=project, version=versions[1], link=link, gateway=gateway
             )
     figures = cost_overview(
-        project=project_costs, budgets=budgets, orders=orders, gl=gl, estimate=estimate
+        project=project_costs,
+        budgets=budgets,
+        orders=orders,
+        gl=gl,
+        estimate=estimate,
+        variance=variance,
+        fiscal_year=fiscal_year,
     )
     if estimate is not None:
         figures["estimate"] = {k: estimate[k] for k in (*ESTIMATE_SHOWN, *ESTIMATE_LISTS)}

@@ -27,6 +27,14 @@ class CostFiguresSerializer(serializers.Serializer):
     committed_orders = serializers.IntegerField()
     actual_by_month = serializers.ListField(child=serializers.DictField())
     earned_value = serializers.DictField(allow_null=True)
+    budget_variance = serializers.ListField(
+        child=serializers.DictField(),
+        allow_null=True,
+        required=False,
+        help_text="ERPNext's Budget Variance Report for the project (yearly): per account "
+        "budget, actual, variance; null when the user may not run it (see gaps).",
+    )
+    budget_variance_fiscal_year = serializers.CharField(allow_blank=True, required=False)
     gaps = serializers.ListField(
         child=serializers.DictField(),
         help_text="Figures the user's ERPNext roles cannot read, with the role each needs.",

@@ -101,7 +101,11 @@ def test_restricted_user_sees_what_they_may_and_the_roles_for_the_rest(
 
     assert response.status_code == 200
     figures = response.json()["figures"]
-    assert {gap["figure"] for gap in figures["gaps"]} == {"budget", "actual per account"}
+    assert {gap["figure"] for gap in figures["gaps"]} == {
+        "budget",
+        "actual per account",
+        "budget variance report",
+    }
     assert any("Accounts Manager" in gap["message"] for gap in figures["gaps"])
     assert figures["totals"]["budget"] is None
     assert figures["totals"]["actual_source"] == "Project"
