@@ -100,3 +100,58 @@ def test_requests_do_not_grow_with_the_takeoff(buyer, project, ready):
     large = model_estimate(project=project, version=big, user=buyer)["http_requests"]
 
     assert large == small
+
+
+def test_estimate_of_a_real_model_matches_an_independent_takeoff(
+    buyer, project, linked, site, api_client_for, django_capture_on_commit_callbacks
+):
+    """FZK-Haus through the real upload and takeoff; the expected total is computed from the
+    file with IfcOpenShell alone (Qto volumes of the walls, layers split) x the rules' rates."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.models import ModelVersion
+    from tests.bom.conftest import add_rule
+    from tests.integrations.ifc.conftest import SHARED_IFC
+    from tests.integrations.ifc.independent import qto_totals_by_class_and_material
+
+    path = SHARED_IFC / "AC20-FZK-Haus.ifc"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is missing from {SHARED_IFC}")
+    site.add_doc(
+        "Item",
+        {"item_code": "WALLS", "item_group": "Raw Material", "stock_uom": "Cubic Meter"},
+    )
+    site.add_doc("Item", {"item_code": "SLABS", "item_group": "Raw Material", "stock_uom": "Nos"})
+    add_rule(
+        project, ifc_class="IfcWall*", item_code="WALLS", quantity="volume", uom="Cubic Meter",
+        rate="100",
+    )  # fmt: skip
+    add_rule(project, ifc_class="IfcSlab", item_code="SLABS", quantity="count", rate="250")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api_client_for(buyer).post(
+            f"/api/projects/{project.slug}/models",
+            {"file": SimpleUploadedFile(path.name, path.read_bytes())},
+            format="multipart",
+        )
+    assert answer.status_code == 201, answer.content
+    version = ModelVersion.objects.get(project=project, number=answer.json()["version"])
+    assert version.state == "ready", version.failure_reason
+
+    estimate = model_estimate(project=project, version=version, user=buyer)
+
+    totals = qto_totals_by_class_and_material(path)
+    wall_volume = sum(
+        line["volume"] or 0.0 for (cls, _), line in totals.items() if cls.startswith("IfcWall")
+    )
+    slabs = len({gid for gid in _slab_ids(path)})
+    by_item = {row["item_code"]: row["amount"] for row in estimate["by_item"]}
+    assert wall_volume > 0 and slabs > 0
+    assert by_item["WALLS"] == pytest.approx(wall_volume * 100, abs=0.5)
+    assert by_item["SLABS"] == pytest.approx(slabs * 250)
+    assert {line["rate_source"] for line in estimate["lines"]} == {"rule"}
+
+
+def _slab_ids(path):
+    import ifcopenshell
+
+    return [slab.GlobalId for slab in ifcopenshell.open(str(path)).by_type("IfcSlab")]
