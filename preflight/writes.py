@@ -119,7 +119,10 @@ def _flows(w: _Writes, allowed: set[str], facts: SiteFacts, company: str) -> Non
             w.update("status push", "Project", project["name"], {"status": "Completed"})
     else:
         w.skip("link projects", "Project", "no create permission on Project or no company")
-    fg, rm = _items(w, allowed, facts)
+    fg, rm, rm_uom = _items(w, allowed, facts)
+    # Rows in the raw material's stock UOM (factor 1 by definition): a row without uom would be
+    # read in its purchase UOM, and one without a factor stored with 1.
+    unit = {"uom": rm_uom, "conversion_factor": 1} if rm_uom else {}
     if fg and rm and "create BOM" in allowed and company:
         w.insert(
             "BOM sync",
@@ -129,13 +132,13 @@ def _flows(w: _Writes, allowed: set[str], facts: SiteFacts, company: str) -> Non
                 "company": company,
                 "quantity": 1,
                 "is_default": 0,
-                "items": [{"item_code": rm, "qty": 1}],
+                "items": [{"item_code": rm, "qty": 1, **unit}],
                 "docstatus": 1 if "submit BOM" in allowed else 0,
             },
         )
     else:
         w.skip("BOM sync", "BOM", "no create permission on BOM, no Items or no company")
-    row = {"item_code": rm, "qty": 1, "schedule_date": facts.today}
+    row = {"item_code": rm, "qty": 1, **unit, "schedule_date": facts.today}
     if project:
         row["project"] = project["name"]
     supplier = _first(w, "Supplier")
@@ -173,8 +176,9 @@ def _flows(w: _Writes, allowed: set[str], facts: SiteFacts, company: str) -> Non
         w.skip("material requests", "Material Request", "no create permission or no Item")
 
 
-def _items(w: _Writes, allowed: set[str], facts: SiteFacts) -> tuple[str, str]:
-    """An assembly and a raw material Item: made when allowed, else two existing ones."""
+def _items(w: _Writes, allowed: set[str], facts: SiteFacts) -> tuple[str, str, str]:
+    """An assembly and a raw material Item (and the raw material's stock UOM): made when
+    allowed, else two existing ones."""
     if "create Item" in allowed:
         made = [
             w.insert(
@@ -190,21 +194,22 @@ def _items(w: _Writes, allowed: set[str], facts: SiteFacts) -> tuple[str, str]:
             for part in ("FG", "RM")
         ]
         if all(made):
-            return str(made[0]["name"]), str(made[1]["name"])
-        return "", ""
+            return str(made[0]["name"]), str(made[1]["name"]), "Nos"
+        return "", "", ""
     try:
         found = w.client.list_docs(
-            "Item", fields=["name"], filters=[["disabled", "=", 0]], page_size=2
+            "Item", fields=["name", "stock_uom"], filters=[["disabled", "=", 0]], page_size=2
         )
         rows = list(itertools.islice(found, 2))
     except ErpnextError as exc:
         w.skip("BOM sync", "Item", f"cannot read Items: {_words(exc)}")
-        return "", ""
+        return "", "", ""
     names = [str(r["name"]) for r in rows[:2]]
+    uoms = [str(r.get("stock_uom") or "") for r in rows[:2]]
     if len(names) < 2:
         w.skip("BOM sync", "Item", "no create permission on Item and fewer than two Items exist")
-        return "", names[0] if names else ""
-    return names[0], names[1]
+        return "", names[0] if names else "", uoms[0] if uoms else ""
+    return names[0], names[1], uoms[1]
 
 
 def _first(w: _Writes, doctype: str) -> str:

@@ -229,6 +229,17 @@ def test_write_proves_the_flows_and_leaves_nothing_behind(site, connect, editor,
     assert ("Purchase Order", "created") in made and ("Material Request", "created") in made
     assert {("BOM", "created and submitted"), ("BOM", "cancelled"), ("BOM", "deleted")} <= made
     assert (("Item", "created") in made) == (who == "admin")
+    # Every row carries its uom and the factor (a row without uom is read in the purchase UOM).
+    rows = [
+        row
+        for r in site.requests
+        if r.method == "POST"
+        and r.path.replace("%20", " ")
+        in ("/api/resource/BOM", "/api/resource/Purchase Order", "/api/resource/Material Request")
+        for row in json.loads(r.body)["items"]
+    ]
+    assert len(rows) == 3
+    assert all(row["uom"] and row["conversion_factor"] == 1 for row in rows)
 
 
 def test_write_reports_what_it_could_not_remove(site, connect, editor):
