@@ -376,22 +376,6 @@ def _checked_context(*, run: BomSyncRun, user):
     return context
 
 
-class RunRecorder:
-    """The engine's Recorder on the job core: progress, documents and checkpoint of the run."""
-
-    def __init__(self, context: JobContext) -> None:
-        self.context = context
-
-    def progress(self, percent: int, phase: str) -> None:
-        self.context.progress(percent, phase)
-
-    def document(self, doctype: str, name: str, action: str) -> None:
-        self.context.document(doctype, name, action)
-
-    def checkpoint(self, data: dict) -> None:
-        self.context.checkpoint(data)
-
-
 def bom_sync_handle(context: JobContext) -> dict[str, Any]:
     """Run a claimed sync (the handler of the job kind "bom_sync"). Idempotent: every ERPNext
     write is preceded by a lookup. Failures end on the run as sentences (JobFailed)."""
@@ -455,6 +439,6 @@ def _execute(run: BomSyncRun, context: JobContext, erpnext: ErpnextContext):
             target,
             previous=previous,
             checkpoint=run.checkpoint,
-            recorder=RunRecorder(context),
+            recorder=context,  # the job core's context is the engine's Recorder
         )
         return engine.run()
