@@ -65,7 +65,10 @@ def worker(mode: str, path: str, threads: int) -> dict:
         if mode == "mesh-only":
             from integrations.ifc import extrusion
 
+            from integrations.ifc import facets
+
             extrusion.body_prism = lambda element, length_scale: None  # today's way: mesh all
+            facets.body_measures = lambda element, length_scale, **kwargs: None
         result = take_off(path, geometry="always", threads=1, processes=threads)
         elements = len({row.global_id for row in result.elements if row.source == "geometry"})
         totals = {

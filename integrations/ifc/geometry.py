@@ -31,7 +31,7 @@ import ifcopenshell.util.shape as shape_util
 import ifcopenshell.util.unit
 import numpy as np
 
-from . import extrusion, mesh_pool
+from . import extrusion, facets, mesh_pool
 from . import measure as measure_module
 
 Measured = tuple[float | None, float | None, float]
@@ -76,8 +76,9 @@ def measure(
     """Map step id -> (area m², volume m³ or None, longest local extent m) of the elements
     whose body could be measured.
 
-    Straight extrusions without openings are computed exactly (extrusion.py); the rest is
-    meshed, in `processes` forked children when that many fit in memory (mesh_pool.py).
+    Straight extrusions and closed faceted shells without openings are computed exactly
+    (extrusion.py, facets.py); the rest is meshed. With `processes` > 1 (when that many fit
+    in memory) forked children share both the arithmetic and the meshing (mesh_pool.py).
     `length_scale` is the file's length unit in metres (read from the model when None).
     """
     if not step_ids:
@@ -85,17 +86,19 @@ def measure(
     prepare = on_prepare or (lambda part: None)
     if length_scale is None:
         length_scale = ifcopenshell.util.unit.calculate_unit_scale(model)
-    exact = _exact(model, step_ids, length_scale)
-    prepare(0.5)
-    meshed_ids = [i for i in step_ids if i not in exact]
-    outcome = _Outcome(dict(exact))
-    processes = _process_count(meshed_ids, processes, memory_mb)
+    voided = _voided(model)
+    processes = _process_count(step_ids, processes, memory_mb)
     if processes <= 1:
+        exact = _exact(model, step_ids, length_scale, voided)
         prepare(1.0)
+        outcome = _Outcome(dict(exact))
+        meshed_ids = [i for i in step_ids if i not in exact]
         outcome.add(_mesh(model, meshed_ids, threads, on_progress))
     else:
-        batches = mesh_pool.plan_batches(model, meshed_ids, processes)
+        prepare(0.5)
+        batches = mesh_pool.plan_batches(model, step_ids, processes)
         prepare(1.0)
+        outcome = _Outcome({})
         total = sum(b.cost for b in batches) or 1.0
         done = 0.0
 
@@ -105,8 +108,17 @@ def measure(
             done += batch.cost
             on_progress(done / total)
 
-        pool = mesh_pool.Pool(batches, lambda ids: _mesh(model, ids, 1, lambda part: None))
-        errors = pool.run(processes, on_result, on_wait=lambda: on_progress(done / total))
+        def share(ids: list[int]) -> _Outcome:
+            # The arithmetic runs in the children too: on Revit models it is a second of
+            # Python that would otherwise keep both cores waiting.
+            exact = _exact(model, ids, length_scale, voided)
+            result = _mesh(model, [i for i in ids if i not in exact], 1, lambda part: None)
+            result.results.update(exact)
+            return result
+
+        errors = mesh_pool.Pool(batches, share).run(
+            processes, on_result, on_wait=lambda: on_progress(done / total)
+        )
         outcome.failed.extend(errors)
     on_progress(1.0)  # also when every body was exact and nothing was meshed
     warnings.extend(outcome.notes)
@@ -133,30 +145,44 @@ class _Outcome:
         self.notes.extend(n for n in other.notes if n not in self.notes)
 
 
-def _exact(
-    model: ifcopenshell.file, step_ids: Sequence[int], length_scale: float
-) -> dict[int, Measured]:
-    """Measures of the elements whose body is a prism with no opening cutting it."""
-    voided = {
+def _voided(model: ifcopenshell.file) -> set[int]:
+    """Step ids of the elements that openings cut (their bodies need the mesher's booleans)."""
+    return {
         rel.RelatingBuildingElement.id()
         for rel in model.by_type("IfcRelVoidsElement")
         if rel.RelatingBuildingElement is not None
     }
+
+
+def _exact(
+    model: ifcopenshell.file,
+    step_ids: Sequence[int],
+    length_scale: float,
+    voided: set[int] | None = None,
+) -> dict[int, Measured]:
+    """Measures of the elements whose body is a prism or closed faceted shells, with no
+    opening cutting it."""
+    if voided is None:
+        voided = _voided(model)
     results: dict[int, Measured] = {}
     plate_like: dict[str, bool] = {}
+    shells: facets.ShellCache = {}
     for step_id in step_ids:
         if step_id in voided:
             continue
         element = model.by_id(step_id)
+        one_face = _plate_like(element, plate_like)
         try:
             prism = extrusion.body_prism(element, length_scale)
+            if prism is not None:
+                area = prism.max_side_area() if one_face else prism.surface
+                results[step_id] = (area, prism.volume, max(prism.extent))
+                continue
+            measured = facets.body_measures(element, length_scale, one_face=one_face, cache=shells)
         except (AttributeError, TypeError, ValueError, IndexError, RuntimeError):
-            prism = None  # a record the arithmetic cannot read: the mesher will say why
-        if prism is None:
-            continue
-        one_face = _plate_like(element, plate_like)
-        area = prism.max_side_area() if one_face else prism.surface
-        results[step_id] = (area, prism.volume, max(prism.extent))
+            measured = None  # a record the arithmetic cannot read: the mesher will say why
+        if measured is not None:
+            results[step_id] = measured
     return results
 
 
