@@ -63,9 +63,7 @@ def worker(mode: str, path: str, threads: int) -> dict:
         elements = len({row.global_id for row in take_off(path, geometry="never").elements})
     elif mode in ("geometry", "mesh-only"):
         if mode == "mesh-only":
-            from integrations.ifc import extrusion
-
-            from integrations.ifc import facets
+            from integrations.ifc import extrusion, facets
 
             extrusion.body_prism = lambda element, length_scale: None  # today's way: mesh all
             facets.body_measures = lambda element, length_scale, **kwargs: None
@@ -239,7 +237,7 @@ def qto_table(models: list[tuple[str, Path]], runs: int) -> list[str]:
 def geometry_table(paths: list[Path], runs: int, processes: int) -> list[str]:
     rows = [
         f"{'model (geometry=always)':<36} {'shapes':>6} {'bare it. s':>10} {'mesh 1p':>8}"
-        f" {'exact 1p':>8} {'exact {processes}p'.rjust(8)} {'speed-up':>8}"
+        f" {'exact 1p':>8} {f'exact {processes}p':>8} {'speed-up':>8}"
         f" {'open MB':>8} {'PSS MB':>7} {'max diff':>9} {'CPU s bare/ours':>16}",
     ]
     notes = []

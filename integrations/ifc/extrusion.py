@@ -1,14 +1,16 @@
 """Exact quantities of bodies that are one straight extrusion of a closed polygonal profile.
 
 A body whose only item is an IfcExtrudedAreaSolid (directly or through one IfcMappedItem)
-of a rectangle, circle or closed polyline profile, extruded square to it, with no opening
+of a rectangle or closed polyline profile, extruded square to it, with no opening
 cutting the element, is a prism: volume = profile area x depth, its faces are the two caps
 and one rectangle per profile edge. Those are computed here from the parameters instead of
 meshing, with the same meaning as geometry.measure_mesh gives a mesh (the faces visible
 along the element's local X, Y or Z, or the whole surface), so both paths add up alike.
 
 Anything else (booleans, tapered or oblique extrusions, scaled mapped items, curved
-composite profiles, voids) returns None and goes to the mesher.
+profiles, voids) returns None and goes to the mesher. Circles included: a true cylinder is up
+to 1 % more than the mesher's polygon, and the takeoff's totals must not move when this path
+takes over (the issue asked for 0.1 %), so round sections keep being meshed.
 """
 
 from __future__ import annotations
@@ -37,10 +39,7 @@ class Prism:
     depth: float  # m
     cap_normal: np.ndarray  # unit, along the extrusion
     extent: tuple[float, float, float]  # size of its bounding box along local X, Y, Z, m
-    # (length m, outward unit normal) of each side; a circle is given as its exact visible
-    # side lengths per axis in ``side_by_axis`` instead.
-    sides: tuple[tuple[float, np.ndarray], ...]
-    side_by_axis: tuple[float, float, float] | None = None
+    sides: tuple[tuple[float, np.ndarray], ...]  # (length m, outward unit normal) each
 
     @property
     def volume(self) -> float:
@@ -53,8 +52,6 @@ class Prism:
     def side_area(self, axis: int) -> float:
         """Area of the faces seen from the local +X (0), +Y (1) or +Z (2) direction."""
         caps = self.area * sum(1 for sign in (1, -1) if sign * self.cap_normal[axis] > _VISIBLE_DOT)
-        if self.side_by_axis is not None:
-            return caps + self.side_by_axis[axis] * self.depth
         sides = sum(length for length, normal in self.sides if normal[axis] > _VISIBLE_DOT)
         return caps + sides * self.depth
 
@@ -95,27 +92,11 @@ def body_prism(element: ifcopenshell.entity_instance, length_scale: float) -> Pr
     profile = _profile(item.SweptArea)
     if profile is None:
         return None
-    area, perimeter, sides, points, circle = profile
+    area, perimeter, sides, points = profile
     depth = float(item.Depth) * length_scale
     cap_normal = rotation @ np.array((0.0, 0.0, 1.0))
-    side_by_axis = None
-    along = np.abs(cap_normal) * depth
-    if circle is None:
-        corners = np.array([(x, y, 0.0) for x, y in points]) @ rotation.T * length_scale
-        extent = corners.max(axis=0) - corners.min(axis=0) + along
-    else:
-        extent = 2 * circle * length_scale * np.hypot(rotation[:, 0], rotation[:, 1]) + along
-    if circle is not None:
-        # The side of a cylinder seen from an axis: the arc whose normal makes a dot product
-        # above _VISIBLE_DOT with it, i.e. r * 2 * acos(_VISIBLE_DOT / |axis in the plane|).
-        radius = circle * length_scale
-        lengths = []
-        for axis in range(3):
-            in_plane = math.hypot(rotation[axis, 0], rotation[axis, 1])
-            lengths.append(
-                2 * radius * math.acos(_VISIBLE_DOT / in_plane) if in_plane > _VISIBLE_DOT else 0.0
-            )
-        side_by_axis = (lengths[0], lengths[1], lengths[2])
+    corners = np.array([(x, y, 0.0) for x, y in points]) @ rotation.T * length_scale
+    extent = corners.max(axis=0) - corners.min(axis=0) + np.abs(cap_normal) * depth
     return Prism(
         area=area * length_scale**2,
         perimeter=perimeter * length_scale,
@@ -126,21 +107,15 @@ def body_prism(element: ifcopenshell.entity_instance, length_scale: float) -> Pr
             (length * length_scale, rotation @ np.array((nx, ny, 0.0)))
             for length, (nx, ny) in sides
         ),
-        side_by_axis=side_by_axis,
     )
 
 
 def _profile(
     profile: ifcopenshell.entity_instance,
-) -> tuple[float, float, list, list[tuple[float, float]], float | None] | None:
-    """(area, perimeter, sides as (length, outward normal), corner points, circle radius or
-    None) in file units, or None if the profile is not one this module knows."""
+) -> tuple[float, float, list, list[tuple[float, float]]] | None:
+    """(area, perimeter, sides as (length, outward normal), corner points) in file units, or
+    None if the profile is not one this module knows."""
     kind = profile.is_a()
-    if kind == "IfcCircleProfileDef":
-        radius = float(profile.Radius)
-        if radius <= 0:
-            return None
-        return math.pi * radius**2, 2 * math.pi * radius, [], [], radius
     polygon = kind == "IfcRectangleProfileDef" or (
         kind == "IfcArbitraryClosedProfileDef" and profile.OuterCurve.is_a("IfcPolyline")
     )
@@ -169,4 +144,4 @@ def _profile(
         # Outward normal of a counter-clockwise edge is (dy, -dx); flip for clockwise.
         sign = 1.0 if signed > 0 else -1.0
         sides.append((length, (sign * dy / length, -sign * dx / length)))
-    return abs(signed), perimeter, sides, points, None
+    return abs(signed), perimeter, sides, points

@@ -25,8 +25,8 @@ AGREE = 1e-3  # the issue's 0.1 %
 
 
 def fine_settings() -> ifcopenshell.geom.settings:
-    """The takeoff's settings with circles cut into ~600 segments, so a mesh of a cylinder
-    is within 0.01 % of the true one and the comparison tests the arithmetic, not the mesher."""
+    """The takeoff's settings with curves cut into ~600 segments, so the comparison tests the
+    arithmetic, not the mesher's approximations."""
     settings = geometry.settings()
     settings.set("mesher-angular-deflection", 0.01)
     return settings
@@ -75,6 +75,20 @@ def test_exact_prisms_agree_with_their_meshes_on_every_element_of_the_shared_mod
         if not iterator.next():
             break
     assert compared >= 5 and not prisms
+
+
+def test_round_sections_stay_with_the_mesher_so_totals_do_not_move(real_file):
+    # A true cylinder is up to 1 % more than the mesher's polygon (Janesville's pipe columns:
+    # +0.62 % volume), and the issue asked for totals within 0.1 % of the meshed ones.
+    model = ifcopenshell.open(str(real_file("revit2012_janesville_restaurant.ifc")))
+    round_columns = [
+        column
+        for column in model.by_type("IfcColumn")
+        if any(item.is_a("IfcCircleProfileDef") for item in model.traverse(column.Representation))
+    ]
+    assert round_columns
+
+    assert all(body_prism(column, 0.3048) is None for column in round_columns)
 
 
 def test_elements_cut_by_openings_are_meshed_not_computed(real_file):
