@@ -1,7 +1,8 @@
 """Exact quantities of bodies made of closed faceted shells, without meshing them.
 
 Revit exports most families as surface models (IfcFaceBasedSurfaceModel, IfcFacetedBrep,
-IfcShellBasedSurfaceModel) whose faces are planar polygons, often wound either way. Meshing
+IfcShellBasedSurfaceModel; in IFC4 also IfcTriangulatedFaceSet and IfcPolygonalFaceSet) whose
+faces are planar polygons, often wound either way. Meshing
 them means OpenCascade builds a face per polygon, then re-orients, checks and fixes each shell
 (the `reorient-shells` setting): on the Janesville sample that is most of the meshing time.
 
@@ -33,6 +34,9 @@ _SHELLS = {
     "IfcFacetedBrep": lambda item: (item.Outer,),
     "IfcFaceBasedSurfaceModel": lambda item: tuple(item.FbsmFaces),
     "IfcShellBasedSurfaceModel": lambda item: tuple(item.SbsmBoundary),
+    # IFC4's indexed face sets are one shell each.
+    "IfcTriangulatedFaceSet": lambda item: (item,),
+    "IfcPolygonalFaceSet": lambda item: (item,),
 }
 _WELD = 1e-6  # m: as measure._WELD, points closer than this are one point
 _PLANAR = 1e-6  # m: farthest a polygon's corner may lie off its plane
@@ -264,6 +268,8 @@ def _newell(points: np.ndarray, following: np.ndarray, starts: np.ndarray) -> np
 def _loops(shell: ifcopenshell.entity_instance) -> tuple[list, list] | None:
     """(coordinates, per face [(is outer, point indices in winding order)]) of a shell of
     polygonal faces, or None when a face is curved or not bounded by polyloops."""
+    if shell.is_a("IfcTessellatedFaceSet"):
+        return _indexed_loops(shell)
     index: dict[int, int] = {}
     coords: list = []
     faces = []
@@ -299,3 +305,35 @@ def _loops(shell: ifcopenshell.entity_instance) -> tuple[list, list] | None:
     if not faces:
         return None
     return coords, faces
+
+
+def _indexed_loops(face_set: ifcopenshell.entity_instance) -> tuple[list, list] | None:
+    """The same for IFC4's IfcTriangulatedFaceSet and IfcPolygonalFaceSet (1-based indices,
+    through PnIndex when the file gives one)."""
+    coords = [(*xyz, 0.0)[:3] for xyz in face_set.Coordinates.CoordList]
+    through = getattr(face_set, "PnIndex", None)
+    lookup = [i - 1 for i in through] if through else list(range(len(coords)))
+    if not lookup or min(lookup) < 0 or max(lookup) >= len(coords):
+        return None
+
+    def loop(indices) -> list[int] | None:
+        if not indices or min(indices) < 1 or max(indices) > len(lookup):
+            return None
+        return [lookup[i - 1] for i in indices]
+
+    faces = []
+    if face_set.is_a("IfcTriangulatedFaceSet"):
+        polygons = [(triangle, ()) for triangle in face_set.CoordIndex]
+    elif face_set.is_a("IfcPolygonalFaceSet"):
+        polygons = [
+            (face.CoordIndex, getattr(face, "InnerCoordIndices", None) or ())
+            for face in face_set.Faces
+        ]
+    else:
+        return None
+    for outline, holes in polygons:
+        face_loops = [(True, loop(outline))] + [(False, loop(hole)) for hole in holes]
+        if any(ids is None for _, ids in face_loops):
+            return None
+        faces.append(face_loops)
+    return (coords, faces) if faces else None

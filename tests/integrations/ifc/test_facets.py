@@ -153,6 +153,37 @@ def test_a_face_with_a_hole_counts_only_its_material():
     assert meshed(body) == pytest.approx(exact(body), rel=1e-9)
 
 
+def test_ifc4_triangulated_and_polygonal_face_sets_take_the_same_path():
+    model = Model()
+    points = model.file.createIfcCartesianPointList3D([tuple(map(float, c)) for c in CORNERS])
+    triangles = []
+    for n, (a, b, c, d) in enumerate(OUTWARD):
+        pair = [(a, b, c), (a, c, d)]
+        triangles += [tuple(reversed(t)) for t in pair] if n % 2 else pair  # wound either way
+    triangulated = model.file.createIfcTriangulatedFaceSet(
+        points, None, None, [tuple(i + 1 for i in t) for t in triangles], None
+    )
+    # The same box through PnIndex (points listed backwards), as quads, two of them turned.
+    backwards = model.file.createIfcCartesianPointList3D(
+        [tuple(map(float, c)) for c in reversed(CORNERS)]
+    )
+    quads = [
+        model.file.createIfcIndexedPolygonalFace(
+            [i + 1 for i in (reversed(loop) if n in (2, 5) else loop)]
+        )
+        for n, loop in enumerate(OUTWARD)
+    ]
+    polygonal = model.file.createIfcPolygonalFaceSet(
+        backwards, None, quads, [8 - i for i in range(8)]
+    )
+
+    for item in (triangulated, polygonal):
+        element = model.element("IfcBuildingElementProxy", item)
+        area, volume, longest = exact(element)
+        assert (area, volume, longest) == pytest.approx((52.0, 24.0, 4.0), rel=1e-12)
+        assert meshed(element) == pytest.approx((area, volume, longest), rel=1e-9)
+
+
 @pytest.mark.parametrize(
     "build",
     [
@@ -162,6 +193,16 @@ def test_a_face_with_a_hole_counts_only_its_material():
             id="two boxes sharing an edge in one shell",
         ),
         pytest.param(lambda m: m.mapped(m.surface_model(m.box()), scale=2.0), id="scaled type"),
+        pytest.param(
+            lambda m: m.file.createIfcTriangulatedFaceSet(
+                m.file.createIfcCartesianPointList3D([(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]),
+                None,
+                None,
+                [(1, 2, 3)],
+                None,
+            ),
+            id="face set pointing past its points",
+        ),
         pytest.param(
             lambda m: m.file.createIfcExtrudedAreaSolid(
                 m.file.createIfcRectangleProfileDef("AREA", None, None, 1.0, 1.0),
