@@ -15,20 +15,24 @@ along the element's local X, Y or Z are those whose outward normal points that w
 `util.shape.get_side_area` counts them on a mesh. These are the numbers the mesher gives for
 such shells (a test holds both to 0.1 % on every shared model where both apply).
 
-A body with any other item, an open, non-manifold or non-planar shell, a curved face or a
-scaled mapped item returns None and goes to the mesher, which keeps the last word on all
-the shapes this module does not fully understand.
+A shell that is open, non-manifold or bent is meshed on its own by IfcOpenShell (with the
+same settings), and the body is then judged on the closed shells' polygons and those meshes
+together by the mesher's own tests (measure.is_closed): whether OpenCascade's sewing closes
+such a shell cannot be told from its polygons, so it keeps the last word there. Only the
+closed shells are spared, which in Revit families are most of them. A body with any other
+item, a curved face or a scaled mapped item returns None and is meshed whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ifcopenshell
 import ifcopenshell.util.placement as placement_util
 import numpy as np
 
-from . import extrusion
+from . import extrusion, measure
 
 _SHELLS = {
     "IfcFacetedBrep": lambda item: (item.Outer,),
@@ -54,9 +58,24 @@ class _Shell:
     areas: np.ndarray  # net (holes taken out), one per face
     points: np.ndarray  # every corner
     volume: float
+    # Each loop as a fan of triangles into `points`, wound outward (holes against their
+    # face): signed, they add up to the faces' vector areas and the shell's volume, so they
+    # can join an open shell's mesh in the mesher's own closedness test.
+    fans: np.ndarray
 
 
-ShellCache = dict[int, "_Shell | None"]
+@dataclass(frozen=True, slots=True)
+class _Meshed:
+    """An open or non-manifold shell as IfcOpenShell meshes it (m, shell coordinates)."""
+
+    vertices: np.ndarray
+    triangles: np.ndarray
+
+
+MeshShell = Callable[[ifcopenshell.entity_instance], "tuple[np.ndarray, np.ndarray] | None"]
+
+
+ShellCache = dict[object, "_Shell | _Meshed | None"]
 
 
 def body_measures(
@@ -65,44 +84,115 @@ def body_measures(
     *,
     one_face: bool,
     cache: ShellCache,
+    mesh_shell: MeshShell | None = None,
 ) -> Measured | None:
-    """(area m², volume m³ or None, longest local extent m) of a body made only of closed
-    faceted shells, or None when it is anything else. `one_face` asks for the largest side
-    area seen along local X, Y or Z (plate-like elements) instead of the whole surface.
-    `cache` keeps each shell's analysis for the elements that share it (mapped types)."""
+    """(area m², volume m³ or None, longest local extent m) of a body made only of faceted
+    shells, or None when it is anything else. `one_face` asks for the largest side area seen
+    along local X, Y or Z (plate-like elements) instead of the whole surface. `cache` keeps
+    each shell's analysis for the elements that share it (mapped types).
+
+    A shell that is not closed is meshed alone by `mesh_shell` (IfcOpenShell on that one
+    item, vertices in metres) when given, so a Revit family with a few open shells among
+    hundreds of closed ones is not meshed whole; without it such a body returns None."""
     placed = _placed_shells(element)
     if not placed:
         return None
     weld = _WELD / length_scale
-    normals, areas, points = [], [], []
-    volume = 0.0
+    closed: list[tuple[_Shell, np.ndarray]] = []
+    opened: list[tuple[_Meshed, np.ndarray]] = []
     for shell_item, transform in placed:
         key = shell_item.id()
         if key not in cache:
             cache[key] = _analyse(shell_item, weld)
         shell = cache[key]
         if shell is None:
-            return None
+            if mesh_shell is None:
+                return None
+            if ("mesh", key) not in cache:
+                cache["mesh", key] = _meshed(mesh_shell(shell_item))
+            shell = cache["mesh", key]
+            if shell is None:
+                return None
+        if isinstance(shell, _Shell):
+            closed.append((shell, transform))
+        else:
+            opened.append((shell, transform))
+    return _combine(closed, opened, length_scale, one_face)
+
+
+def _meshed(mesh: tuple[np.ndarray, np.ndarray] | None) -> _Meshed | None:
+    if mesh is None or len(mesh[1]) == 0:
+        return None
+    return _Meshed(np.asarray(mesh[0], dtype=float), np.asarray(mesh[1], dtype=np.int64))
+
+
+def _combine(
+    closed: list[tuple[_Shell, np.ndarray]],
+    opened: list[tuple[_Meshed, np.ndarray]],
+    length_scale: float,
+    one_face: bool,
+) -> Measured:
+    """The element's measures from its shells placed in its coordinates, with the mesher's
+    rules (geometry.measure_mesh): faces seen per axis, open meshes have no volume, nor does
+    one larger than its box."""
+    normals, areas, points = [], [], []
+    volume = 0.0
+    for shell, transform in closed:
         rotation = transform[:3, :3]
         normals.append(shell.normals @ rotation.T)
-        areas.append(shell.areas)
-        points.append(shell.points @ rotation.T + transform[:3, 3])
-        volume += shell.volume
+        areas.append(shell.areas * length_scale**2)
+        points.append((shell.points @ rotation.T + transform[:3, 3]) * length_scale)
+        volume += shell.volume * length_scale**3
+    placed_meshes = []
+    for mesh, transform in opened:
+        vertices = mesh.vertices @ transform[:3, :3].T + transform[:3, 3] * length_scale
+        corners = vertices[mesh.triangles]
+        cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        size = np.linalg.norm(cross, axis=1)
+        # Degenerate triangles give 0/0 normals, as in get_side_area: they are not counted.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            normals.append(cross / size[:, None])
+        areas.append(size / 2.0)
+        points.append(vertices)
+        placed_meshes.append((vertices, mesh.triangles))
     normal = np.concatenate(normals)
     area = np.concatenate(areas)
-    corners = np.concatenate(points) * length_scale
-    size = corners.max(axis=0) - corners.min(axis=0)
-    volume *= length_scale**3
+    corners = np.concatenate(points)
+    extent = corners.max(axis=0) - corners.min(axis=0)
     if one_face:
-        surface = max(
-            float(area[normal[:, axis] > extrusion._VISIBLE_DOT].sum()) for axis in range(3)
-        )
+        surface = max(float(area[normal[:, k] > extrusion._VISIBLE_DOT].sum()) for k in range(3))
     else:
         surface = float(area.sum())
-    surface *= length_scale**2
-    # As the mesher: shells that overlap can add up to more than their box; not a solid.
-    solid = volume if volume <= float(np.prod(size)) * 1.01 else None
-    return surface, solid, float(size.max())
+    solid: float | None = volume
+    if placed_meshes:
+        # The mesher's own test on the whole body: the closed shells' fans with the open
+        # shells' triangles.
+        vertices, triangles = _joined(closed, placed_meshes, length_scale)
+        solid = measure.mesh_volume(vertices, triangles)
+        if not measure.is_closed(vertices, triangles):
+            solid = None
+    if solid is not None and solid > float(np.prod(extent)) * 1.01:
+        solid = None  # shells that overlap add up to more than their box: not a solid
+    return surface, solid, float(extent.max())
+
+
+def _joined(
+    closed: list[tuple[_Shell, np.ndarray]],
+    meshes: list[tuple[np.ndarray, np.ndarray]],
+    length_scale: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    vertices, triangles = [], []
+    offset = 0
+    for shell, transform in closed:
+        placed = (shell.points @ transform[:3, :3].T + transform[:3, 3]) * length_scale
+        vertices.append(placed)
+        triangles.append(shell.fans + offset)
+        offset += len(placed)
+    for placed, mesh_triangles in meshes:
+        vertices.append(placed)
+        triangles.append(mesh_triangles + offset)
+        offset += len(placed)
+    return np.concatenate(vertices), np.concatenate(triangles)
 
 
 def _placed_shells(element: ifcopenshell.entity_instance) -> list | None:
@@ -188,18 +278,37 @@ def _analyse(shell: ifcopenshell.entity_instance, weld: float) -> _Shell | None:
     # A hole runs against its outline (the file may wind it either way, as the mesher allows).
     outline_of = np.empty(face_count, dtype=np.int64)
     outline_of[loop_face[outer_loop]] = outer_index
-    along = np.einsum("ij,ij->i", vectors, vectors[outline_of[loop_face]]) > 0
-    backwards = np.repeat(holes & along, lengths)
+    hole_along = holes & (np.einsum("ij,ij->i", vectors, vectors[outline_of[loop_face]]) > 0)
+    backwards = np.repeat(hole_along, lengths)
     turning = _orientation(points, corner, following, backwards, face_of, weld, face_count)
     if turning is None:
         return None
     sign, piece = turning
-    normals *= sign[:, None]
     # Each connected piece turned so that its volume is positive.
-    signed = np.einsum("ij,ij->i", centres, normals) * areas / 3.0
+    signed = np.einsum("ij,ij->i", centres, normals * sign[:, None]) * areas / 3.0
     piece_volume = np.bincount(piece, weights=signed)
-    normals *= np.where(piece_volume[piece] < 0, -1.0, 1.0)[:, None]
-    return _Shell(normals, areas, points[np.unique(corner)], float(np.abs(piece_volume).sum()))
+    sign *= np.where(piece_volume[piece] < 0, -1.0, 1.0)
+    fans = _fans(corner, following, starts, lengths, (sign[loop_face] < 0) ^ hole_along)
+    return _Shell(normals * sign[:, None], areas, points, float(np.abs(piece_volume).sum()), fans)
+
+
+def _fans(
+    corner: np.ndarray,
+    following: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    reverse: np.ndarray,
+) -> np.ndarray:
+    """Each loop as the triangles (first corner, corner, next corner), per loop reversed
+    where asked."""
+    first = np.repeat(starts, lengths)
+    position = np.arange(len(corner)) - first
+    inner = (position > 0) & (position < np.repeat(lengths, lengths) - 1)
+    middle = np.flatnonzero(inner)
+    fans = np.stack([corner[first[middle]], corner[middle], corner[following[middle]]], axis=1)
+    turned = np.repeat(reverse, lengths)[middle]
+    fans[turned] = fans[turned][:, ::-1]
+    return fans
 
 
 def _orientation(

@@ -33,6 +33,7 @@ import numpy as np
 
 from . import extrusion, facets, mesh_pool
 from . import measure as measure_module
+from .measure import mesh_volume
 
 Measured = tuple[float | None, float | None, float]
 """(area m², volume m³ or None, longest local extent m) of one element's mesh."""
@@ -51,14 +52,6 @@ _MAX_LISTED = 5
 _MAX_OPEN_LISTED = 20  # open meshes are few and the user must find each one
 _MIN_ELEMENTS_PER_PROCESS = 8  # fewer, and forking costs more than it saves
 _MIN_CHILD_MB = 64
-
-
-def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
-    """Enclosed volume of a closed triangle mesh (divergence theorem, as util.shape.get_volume)."""
-    if len(faces) == 0:
-        return 0.0
-    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
-    return abs(float(np.einsum("ij,ij->", a, np.cross(b, c)))) / 6.0
 
 
 def measure(
@@ -89,11 +82,13 @@ def measure(
     voided = _voided(model)
     processes = _process_count(step_ids, processes, memory_mb)
     if processes <= 1:
-        exact = _exact(model, step_ids, length_scale, voided)
         prepare(1.0)
-        outcome = _Outcome(dict(exact))
-        meshed_ids = [i for i in step_ids if i not in exact]
-        outcome.add(_mesh(model, meshed_ids, threads, on_progress))
+        outcome = _exact_outcome(model, step_ids, length_scale, voided, on_progress)
+        meshed_ids = [i for i in step_ids if i not in outcome.results]
+        share = len(outcome.results) / len(step_ids)
+        outcome.add(
+            _mesh(model, meshed_ids, threads, lambda part: on_progress(share + (1 - share) * part))
+        )
     else:
         prepare(0.5)
         batches = mesh_pool.plan_batches(model, step_ids, processes)
@@ -111,9 +106,8 @@ def measure(
         def share(ids: list[int]) -> _Outcome:
             # The arithmetic runs in the children too: on Revit models it is a second of
             # Python that would otherwise keep both cores waiting.
-            exact = _exact(model, ids, length_scale, voided)
-            result = _mesh(model, [i for i in ids if i not in exact], 1, lambda part: None)
-            result.results.update(exact)
+            result = _exact_outcome(model, ids, length_scale, voided)
+            result.add(_mesh(model, [i for i in ids if i not in result.results], 1, lambda _: None))
             return result
 
         errors = mesh_pool.Pool(batches, share).run(
@@ -159,15 +153,20 @@ def _exact(
     step_ids: Sequence[int],
     length_scale: float,
     voided: set[int] | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> dict[int, Measured]:
-    """Measures of the elements whose body is a prism or closed faceted shells, with no
-    opening cutting it."""
+    """Measures of the elements whose body is a prism or faceted shells (the open ones
+    meshed alone), with no opening cutting it."""
     if voided is None:
         voided = _voided(model)
     results: dict[int, Measured] = {}
     plate_like: dict[str, bool] = {}
     shells: facets.ShellCache = {}
-    for step_id in step_ids:
+    step = max(1, len(step_ids) // 50)
+    for checked, step_id in enumerate(step_ids, 1):
+        if on_progress is not None and checked % step == 0:
+            # The share of the elements finished: open shells are meshed here too.
+            on_progress(len(results) / len(step_ids))
         if step_id in voided:
             continue
         element = model.by_id(step_id)
@@ -178,12 +177,36 @@ def _exact(
                 area = prism.max_side_area() if one_face else prism.surface
                 results[step_id] = (area, prism.volume, max(prism.extent))
                 continue
-            measured = facets.body_measures(element, length_scale, one_face=one_face, cache=shells)
+            measured = facets.body_measures(
+                element, length_scale, one_face=one_face, cache=shells, mesh_shell=_mesh_shell
+            )
         except (AttributeError, TypeError, ValueError, IndexError, RuntimeError):
             measured = None  # a record the arithmetic cannot read: the mesher will say why
         if measured is not None:
             results[step_id] = measured
     return results
+
+
+def _mesh_shell(shell: ifcopenshell.entity_instance) -> tuple[np.ndarray, np.ndarray] | None:
+    """One faceted shell as the takeoff's mesher makes it (m, the shell's own coordinates)."""
+    try:
+        mesh = ifcopenshell.geom.create_shape(settings(), shell)
+    except Exception:  # the C++ kernel raises bare RuntimeErrors; the element is meshed whole
+        return None
+    return shape_util.get_vertices(mesh), shape_util.get_faces(mesh)
+
+
+def _exact_outcome(
+    model: ifcopenshell.file,
+    step_ids: Sequence[int],
+    length_scale: float,
+    voided: set[int],
+    on_progress: Callable[[float], None] | None = None,
+) -> _Outcome:
+    """_exact's measures, with the bodies found open listed as the mesher lists them."""
+    results = _exact(model, step_ids, length_scale, voided, on_progress)
+    open_bodies = [i for i, (_, volume, _) in results.items() if volume is None]
+    return _Outcome(results, unreliable=[model.by_id(i).GlobalId for i in open_bodies])
 
 
 def _process_count(step_ids: Sequence[int], requested: int, memory_mb: int | None) -> int:

@@ -169,6 +169,14 @@ def _outline(profile, width: float, height: float) -> float:
     return 4 * (width + height)
 
 
+def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
+    """Enclosed volume of a closed triangle mesh (divergence theorem, as util.shape.get_volume)."""
+    if len(faces) == 0:
+        return 0.0
+    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
+    return abs(float(np.einsum("ij,ij->", a, np.cross(b, c)))) / 6.0
+
+
 def is_closed(vertices: np.ndarray, faces: np.ndarray) -> bool:
     """Whether a triangle mesh encloses a volume (see the module's rule)."""
     if len(faces) == 0:

@@ -92,9 +92,9 @@ def meshed(element) -> geometry.Measured:
     return geometry.measure_mesh(shape.geometry, one_face=one_face)
 
 
-def exact(element) -> geometry.Measured | None:
+def exact(element, mesh_shell=None) -> geometry.Measured | None:
     one_face = any(element.is_a(c) for c in geometry.PLATE_LIKE)
-    return facets.body_measures(element, 1.0, one_face=one_face, cache={})
+    return facets.body_measures(element, 1.0, one_face=one_face, cache={}, mesh_shell=mesh_shell)
 
 
 def test_a_closed_box_wound_either_way_gets_its_true_volume_and_surface():
@@ -221,6 +221,38 @@ def test_what_the_arithmetic_cannot_vouch_for_is_left_to_the_mesher(build):
     assert exact(element) is None
 
 
+def test_an_open_shell_is_meshed_alone_and_the_body_judged_as_the_mesher_judges_it():
+    model = Model()
+    lidless = model.box(offset=(5.0, 0.0, 0.0), leave_out={1})
+    body = model.element("IfcBuildingElementProxy", model.surface_model(model.box(), lidless))
+    meshed_alone = []
+
+    def mesh_shell(shell):
+        meshed_alone.append(shell)
+        return geometry._mesh_shell(shell)
+
+    area, volume, longest = exact(body, mesh_shell)
+
+    assert [len(shell.CfsFaces) for shell in meshed_alone] == [5]
+    assert volume is None  # one shell is open: no volume, as the mesher says
+    assert area == pytest.approx(52.0 + 52.0 - 6.0)
+    assert longest == pytest.approx(7.0)
+    assert meshed(body) == (pytest.approx(area, rel=1e-9), None, pytest.approx(longest))
+    assert exact(body) is None  # without a mesher for it, the open shell is not guessed at
+
+
+def test_two_open_shells_that_close_each_other_keep_their_volume():
+    model = Model()
+    faces = model.box(flipped={2})
+    halves = model.surface_model(faces[:3], faces[3:])
+    body = model.element("IfcBuildingElementProxy", halves)
+
+    result = exact(body, geometry._mesh_shell)
+
+    assert result == pytest.approx((52.0, 24.0, 4.0), rel=1e-9)
+    assert meshed(body) == pytest.approx(result, rel=1e-9)
+
+
 def test_a_bent_face_is_left_to_the_mesher():
     model = Model()
     corners = list(CORNERS)
@@ -250,10 +282,11 @@ def test_shells_shared_by_several_elements_are_analysed_once(monkeypatch):
 
 
 @pytest.mark.slow
-def test_closed_shells_agree_with_their_meshes_on_every_element_of_the_shared_models(real_file):
-    """The issue's check: where the arithmetic applies, it and the mesher agree within 0.1 %
-    on each element (the Revit models hold the shells; the others have few or none)."""
-    compared = 0
+def test_faceted_bodies_agree_with_their_meshes_on_every_element_of_the_shared_models(real_file):
+    """The issue's check: where the arithmetic applies (open shells meshed alone), it and the
+    mesher meshing the whole element agree within 0.1 % on each element, volumes found open
+    included (the Revit models hold the shells; the others have few or none)."""
+    compared = opened = 0
     for name in (
         "revit2012_janesville_restaurant.ifc",
         "duplex.ifc",
@@ -270,7 +303,9 @@ def test_closed_shells_agree_with_their_meshes_on_every_element_of_the_shared_mo
             if element.id() in voided or element.Representation is None:
                 continue
             one_face = any(element.is_a(c) for c in geometry.PLATE_LIKE)
-            result = facets.body_measures(element, scale, one_face=one_face, cache=cache)
+            result = facets.body_measures(
+                element, scale, one_face=one_face, cache=cache, mesh_shell=geometry._mesh_shell
+            )
             if result is not None:
                 found[element.id()] = (result, one_face)
         if not found:
@@ -287,12 +322,16 @@ def test_closed_shells_agree_with_their_meshes_on_every_element_of_the_shared_mo
             )
             where = f"{name} {shape.guid}"
             assert area == pytest.approx(mesh_area, rel=1e-3), where
-            assert mesh_volume is not None and volume is not None, where
-            assert volume == pytest.approx(mesh_volume, rel=1e-3), where
+            if mesh_volume is None:
+                assert volume is None, where
+                opened += 1
+            else:
+                assert volume == pytest.approx(mesh_volume, rel=1e-3), where
             assert longest == pytest.approx(mesh_longest, rel=1e-3), where
-            assert np.isfinite([area, volume, longest]).all()
+            assert np.isfinite([area, longest, volume or 0.0]).all()
             compared += 1
             if not iterator.next():
                 break
         assert not found, f"{name}: the mesher returned no shape for {sorted(found)}"
-    assert compared >= 300  # Janesville alone has 356 such elements
+    # Janesville alone has 522 such elements, 166 with open shells (11 of them truly open).
+    assert compared >= 500 and opened >= 5
