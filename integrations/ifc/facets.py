@@ -146,7 +146,8 @@ def _combine(
     placed_meshes = []
     for mesh, transform in opened:
         vertices = mesh.vertices @ transform[:3, :3].T + transform[:3, 3] * length_scale
-        corners = vertices[mesh.triangles]
+        triangles = _wound(mesh.triangles, transform)
+        corners = vertices[triangles]
         cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
         size = np.linalg.norm(cross, axis=1)
         # Degenerate triangles give 0/0 normals, as in get_side_area: they are not counted.
@@ -154,7 +155,7 @@ def _combine(
             normals.append(cross / size[:, None])
         areas.append(size / 2.0)
         points.append(vertices)
-        placed_meshes.append((vertices, mesh.triangles))
+        placed_meshes.append((vertices, triangles))
     normal = np.concatenate(normals)
     area = np.concatenate(areas)
     corners = np.concatenate(points)
@@ -186,13 +187,18 @@ def _joined(
     for shell, transform in closed:
         placed = (shell.points @ transform[:3, :3].T + transform[:3, 3]) * length_scale
         vertices.append(placed)
-        triangles.append(shell.fans + offset)
+        triangles.append(_wound(shell.fans, transform) + offset)
         offset += len(placed)
     for placed, mesh_triangles in meshes:
         vertices.append(placed)
         triangles.append(mesh_triangles + offset)
         offset += len(placed)
     return np.concatenate(vertices), np.concatenate(triangles)
+
+
+def _wound(triangles: np.ndarray, transform: np.ndarray) -> np.ndarray:
+    """Triangles wound as before once placed: a mirroring type turns them inside out."""
+    return triangles[:, ::-1] if np.linalg.det(transform[:3, :3]) < 0 else triangles
 
 
 def _placed_shells(element: ifcopenshell.entity_instance) -> list | None:
