@@ -8,9 +8,10 @@ takeoff(geometry="never") time <= 1.15x the bare loop, and its peak RSS <=
 1.3x the model opened alone. The geometry rows time take_off(geometry="always")
 against the bare single-thread IfcOpenShell iterator over the same elements
 (target: 1.8x faster with both cores): meshing everything in one process, with
-the exact paths (plain extrusions and closed faceted shells) in one process (the
-analytic gain), and with the exact paths and N processes. Their memory is the peak of the summed PSS of the process and its
-children (shared pages counted once), against the model opened alone; their
+the exact paths (plain extrusions and faceted shells) in one process (the
+analytic gain), and with the exact paths and N processes. Their memory is the
+peak of the summed PSS of the process and its children (shared pages counted
+once), against the model opened alone; their
 totals per class and material are compared with the mesh-only run (today's way).
 """
 

@@ -42,7 +42,6 @@ _SHELLS = {
     "IfcTriangulatedFaceSet": lambda item: (item,),
     "IfcPolygonalFaceSet": lambda item: (item,),
 }
-_WELD = 1e-6  # m: as measure._WELD, points closer than this are one point
 _PLANAR = 1e-6  # m: farthest a polygon's corner may lie off its plane
 _MIN_AREA = 1e-12  # m²: a face smaller than this is degenerate
 _MAX_DEPTH = 16  # mapped items inside mapped items
@@ -97,13 +96,12 @@ def body_measures(
     placed = _placed_shells(element)
     if not placed:
         return None
-    weld = _WELD / length_scale
     closed: list[tuple[_Shell, np.ndarray]] = []
     opened: list[tuple[_Meshed, np.ndarray]] = []
     for shell_item, transform in placed:
         key = shell_item.id()
         if key not in cache:
-            cache[key] = _analyse(shell_item, weld)
+            cache[key] = _analyse(shell_item, length_scale)
         shell = cache[key]
         if shell is None:
             if mesh_shell is None:
@@ -166,9 +164,13 @@ def _combine(
         surface = float(area.sum())
     solid: float | None = volume
     if placed_meshes:
-        # The mesher's own test on the whole body: the closed shells' fans with the open
-        # shells' triangles.
-        vertices, triangles = _joined(closed, placed_meshes, length_scale)
+        # The mesher's own test on the whole body: the closed shells' fans (their corners
+        # placed above) with the open shells' triangles.
+        placed_fans = [
+            (placed, _wound(shell.fans, transform))
+            for placed, (shell, transform) in zip(points[: len(closed)], closed, strict=True)
+        ]
+        vertices, triangles = _joined(placed_fans + placed_meshes)
         solid = measure.mesh_volume(vertices, triangles)
         if not measure.is_closed(vertices, triangles):
             solid = None
@@ -177,23 +179,11 @@ def _combine(
     return surface, solid, float(extent.max())
 
 
-def _joined(
-    closed: list[tuple[_Shell, np.ndarray]],
-    meshes: list[tuple[np.ndarray, np.ndarray]],
-    length_scale: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    vertices, triangles = [], []
-    offset = 0
-    for shell, transform in closed:
-        placed = (shell.points @ transform[:3, :3].T + transform[:3, 3]) * length_scale
-        vertices.append(placed)
-        triangles.append(_wound(shell.fans, transform) + offset)
-        offset += len(placed)
-    for placed, mesh_triangles in meshes:
-        vertices.append(placed)
-        triangles.append(mesh_triangles + offset)
-        offset += len(placed)
-    return np.concatenate(vertices), np.concatenate(triangles)
+def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """One mesh from (vertices, triangles) parts."""
+    offsets = np.cumsum([0] + [len(vertices) for vertices, _ in parts[:-1]])
+    shifted = [triangles + offset for (_, triangles), offset in zip(parts, offsets, strict=True)]
+    return np.concatenate([vertices for vertices, _ in parts]), np.concatenate(shifted)
 
 
 def _wound(triangles: np.ndarray, transform: np.ndarray) -> np.ndarray:
@@ -233,8 +223,9 @@ def _placed_shells(element: ifcopenshell.entity_instance) -> list | None:
     return placed
 
 
-def _analyse(shell: ifcopenshell.entity_instance, weld: float) -> _Shell | None:
-    """The shell's faces turned outward, or None when it is not a closed planar 2-manifold."""
+def _analyse(shell: ifcopenshell.entity_instance, length_scale: float) -> _Shell | None:
+    """The shell's faces turned outward (file units), or None when it is not a closed planar
+    2-manifold."""
     loops = _loops(shell)
     if loops is None:
         return None
@@ -262,7 +253,7 @@ def _analyse(shell: ifcopenshell.entity_instance, weld: float) -> _Shell | None:
     following[starts + lengths - 1] = starts
     vectors = _newell(points[corner], points[corner[following]], starts)
     magnitude = np.linalg.norm(vectors, axis=1)
-    if magnitude[outer_loop].min() <= _MIN_AREA * (weld / _WELD) ** 2:
+    if magnitude[outer_loop].min() <= _MIN_AREA / length_scale**2:
         return None
     face_count = len(faces)
     outer_index = np.flatnonzero(outer_loop)
@@ -279,13 +270,14 @@ def _analyse(shell: ifcopenshell.entity_instance, weld: float) -> _Shell | None:
     np.add.at(centres, face_of[on_outline], points[corner[on_outline]])
     centres /= np.bincount(face_of[on_outline], minlength=face_count)[:, None]
     offsets = np.einsum("ij,ij->i", points[corner] - centres[face_of], normals[face_of])
-    if np.abs(offsets).max() > _PLANAR * weld / _WELD:
+    if np.abs(offsets).max() > _PLANAR / length_scale:
         return None
     # A hole runs against its outline (the file may wind it either way, as the mesher allows).
     outline_of = np.empty(face_count, dtype=np.int64)
     outline_of[loop_face[outer_loop]] = outer_index
     hole_along = holes & (np.einsum("ij,ij->i", vectors, vectors[outline_of[loop_face]]) > 0)
     backwards = np.repeat(hole_along, lengths)
+    weld = measure._WELD / length_scale
     turning = _orientation(points, corner, following, backwards, face_of, weld, face_count)
     if turning is None:
         return None

@@ -33,7 +33,6 @@ import numpy as np
 
 from . import extrusion, facets, mesh_pool
 from . import measure as measure_module
-from .measure import mesh_volume
 
 Measured = tuple[float | None, float | None, float]
 """(area m², volume m³ or None, longest local extent m) of one element's mesh."""
@@ -288,7 +287,7 @@ def measure_mesh(geometry, *, one_face: bool) -> Measured:
     # Degenerate triangles give 0/0 normals in get_side_area; they are simply not counted.
     with np.errstate(invalid="ignore", divide="ignore"):
         area = shape_util.get_max_side_area(geometry) if one_face else shape_util.get_area(geometry)
-    volume: float | None = mesh_volume(vertices, faces)
+    volume: float | None = measure_module.mesh_volume(vertices, faces)
     box = float(np.prod(vertices.max(axis=0) - vertices.min(axis=0)))
     if volume > box * 1.01 or not measure_module.is_closed(vertices, faces):
         volume = None
